@@ -1,0 +1,155 @@
+//! pg_tviews planner: from a TVIEW's defining query to its maintenance SQL.
+//!
+//! Pure Rust, no PostgreSQL: the extension hands us the canonical text of
+//! `v_E` (`pg_get_viewdef` under `search_path = ''`, so every relation is
+//! schema-qualified) and the name of its key column.  For every occurrence
+//! of a source relation we derive a *key query*: the keys of `v_E` whose
+//! row may change when the rows of a delta relation (old and new versions
+//! of the written rows) change.  Over-approximation is allowed, missing a
+//! key is a bug.  Shapes we cannot reason about are refused with an error
+//! that names the construct.
+//!
+//! Pipeline: `parse` (text → AST, CTEs inlined, forbidden constructs
+//! refused) → `occurrence` (one AST per source occurrence, with that
+//! occurrence replaced by the delta relation) → `witness` (the AST rewritten
+//! into a key query).  `graph` orders stacked TVIEWs.
+
+mod ast_util;
+pub mod graph;
+mod occurrence;
+mod parse;
+pub mod statements;
+mod witness;
+
+use std::fmt;
+
+/// Name under which the key queries read the changed rows of a source.
+/// The engine binds it with `WITH pg_tviews_delta AS (...)`.
+pub const DELTA_RELATION: &str = "pg_tviews_delta";
+
+/// A schema-qualified relation, unquoted (exactly as in the catalog).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RelationName {
+    pub schema: String,
+    pub name: String,
+}
+
+/// How one source relation's changes map to keys of the TVIEW.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourcePlan {
+    pub relation: RelationName,
+    /// A SELECT of one column (the key) reading `DELTA_RELATION`; the union
+    /// over all occurrences of this relation in the query.
+    pub key_query: String,
+    /// How many times the relation occurs in the query (self-joins > 1).
+    pub occurrences: usize,
+}
+
+/// Everything the engine needs to maintain one TVIEW.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TviewPlan {
+    pub sources: Vec<SourcePlan>,
+}
+
+/// What kind of problem the planner found; the engine maps it to a SQLSTATE.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The text does not parse as a single SELECT.
+    Syntax,
+    /// A construct we cannot maintain incrementally.
+    Unsupported,
+    /// The key column is missing or unusable.
+    KeyColumn,
+    /// A time-dependent or volatile function.
+    NonDeterministic,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanError {
+    pub kind: ErrorKind,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl PlanError {
+    pub(crate) fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        PlanError {
+            kind,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    pub(crate) fn unsupported(construct: impl fmt::Display) -> Self {
+        PlanError::new(
+            ErrorKind::Unsupported,
+            format!("{construct} cannot be maintained incrementally"),
+        )
+    }
+
+    pub(crate) fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+}
+
+impl fmt::Display for PlanError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for PlanError {}
+
+/// Plan the maintenance of a TVIEW whose defining query is `view_sql`
+/// (canonical, schema-qualified text) with key column `key_column`.
+pub fn plan(view_sql: &str, key_column: &str) -> Result<TviewPlan, PlanError> {
+    let query = parse::parse_view(view_sql)?;
+    let key_position = witness::key_position(&query, key_column)?;
+    let mut sources: Vec<SourcePlan> = Vec::new();
+    for occ in occurrence::split(&query)? {
+        let key_query = witness::key_query(&occ.query, key_position)?.to_string();
+        match sources.iter_mut().find(|s| s.relation == occ.relation) {
+            Some(existing) => {
+                existing.key_query = format!("{} UNION {}", existing.key_query, key_query);
+                existing.occurrences += 1;
+            }
+            None => sources.push(SourcePlan {
+                relation: occ.relation,
+                key_query,
+                occurrences: 1,
+            }),
+        }
+    }
+    if sources.is_empty() {
+        return Err(PlanError::unsupported("a query that reads no table")
+            .with_hint("A TVIEW must read at least one table."));
+    }
+    Ok(TviewPlan { sources })
+}
+
+/// Quote an identifier the way PostgreSQL's `quote_ident` does.
+pub fn quote_ident(name: &str) -> String {
+    let plain = !name.is_empty()
+        && name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && !parse::is_reserved_keyword(name);
+    if plain {
+        name.to_string()
+    } else {
+        format!("\"{}\"", name.replace('"', "\"\""))
+    }
+}
+
+/// `schema.name`, both quoted.
+pub fn quote_qualified(schema: &str, name: &str) -> String {
+    format!("{}.{}", quote_ident(schema), quote_ident(name))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,242 @@
+//! Stage 1: canonical view text → one normalised `Query`.
+//!
+//! Normalising means: non-recursive CTEs are inlined as derived tables at
+//! every reference (each reference is then its own occurrence, which is
+//! what maintenance needs), and constructs whose result depends on when or
+//! by whom the query runs are refused, because a TVIEW row recomputed later
+//! would not equal the view.
+
+use std::collections::HashMap;
+use std::ops::ControlFlow;
+
+use sqlparser::ast::{
+    Cte, Expr, Query, SetExpr, Statement, TableAlias, TableFactor, Visit, VisitMut, Visitor,
+    VisitorMut,
+};
+use sqlparser::dialect::PostgreSqlDialect;
+use sqlparser::parser::Parser;
+
+use crate::{ErrorKind, PlanError};
+
+/// Functions whose value changes between the write and a later read.
+const NON_DETERMINISTIC: &[&str] = &[
+    "now",
+    "current_timestamp",
+    "current_date",
+    "current_time",
+    "localtime",
+    "localtimestamp",
+    "clock_timestamp",
+    "statement_timestamp",
+    "transaction_timestamp",
+    "timeofday",
+    "random",
+    "random_normal",
+    "setseed",
+    "nextval",
+    "currval",
+    "lastval",
+    "gen_random_uuid",
+    "uuid_generate_v1",
+    "uuid_generate_v1mc",
+    "uuid_generate_v4",
+    "txid_current",
+    "pg_current_xact_id",
+    "current_user",
+    "session_user",
+    "user",
+    "current_role",
+];
+
+/// Keywords `quote_ident` must quote (PostgreSQL's reserved list, the
+/// subset that can appear as a column or table name).
+const RESERVED: &[&str] = &[
+    "all", "analyse", "analyze", "and", "any", "array", "as", "asc", "asymmetric", "both",
+    "case", "cast", "check", "collate", "column", "constraint", "create", "current_catalog",
+    "current_date", "current_role", "current_time", "current_timestamp", "current_user",
+    "default", "deferrable", "desc", "distinct", "do", "else", "end", "except", "false",
+    "fetch", "for", "foreign", "from", "grant", "group", "having", "in", "initially",
+    "intersect", "into", "lateral", "leading", "limit", "localtime", "localtimestamp", "not",
+    "null", "offset", "on", "only", "or", "order", "placing", "primary", "references",
+    "returning", "select", "session_user", "some", "symmetric", "table", "then", "to",
+    "trailing", "true", "union", "unique", "user", "using", "variadic", "when", "where",
+    "window", "with", "authorization", "binary", "collation", "concurrently", "cross",
+    "current_schema", "freeze", "full", "ilike", "inner", "is", "isnull", "join", "left",
+    "like", "natural", "notnull", "outer", "overlaps", "right", "similar", "tablesample",
+    "verbose",
+];
+
+pub(crate) fn is_reserved_keyword(word: &str) -> bool {
+    RESERVED.contains(&word)
+}
+
+/// Parse `sql` (a single SELECT, optionally ending in `;`).
+pub(crate) fn parse_view(sql: &str) -> Result<Query, PlanError> {
+    let statements = Parser::parse_sql(&PostgreSqlDialect {}, sql).map_err(|e| {
+        PlanError::new(
+            ErrorKind::Syntax,
+            format!("could not analyse the defining query: {e}"),
+        )
+    })?;
+    let mut query = match statements.as_slice() {
+        [Statement::Query(q)] => (**q).clone(),
+        _ => {
+            return Err(PlanError::new(
+                ErrorKind::Syntax,
+                "the definition of a TVIEW must be a single SELECT statement",
+            ))
+        }
+    };
+    refuse_non_deterministic(&query)?;
+    inline_ctes(&mut query)?;
+    Ok(query)
+}
+
+fn refuse_non_deterministic(query: &Query) -> Result<(), PlanError> {
+    let found = Visit::visit(query, &mut FunctionFinder);
+    match found {
+        ControlFlow::Break(name) => Err(PlanError::new(
+            ErrorKind::NonDeterministic,
+            format!("function {name}() is not allowed in a TVIEW"),
+        )
+        .with_hint(
+            "A TVIEW row is recomputed only when its sources change, so its value must not \
+             depend on the time, on chance or on the current user.",
+        )),
+        ControlFlow::Continue(()) => Ok(()),
+    }
+}
+
+struct FunctionFinder;
+
+impl Visitor for FunctionFinder {
+    type Break = String;
+
+    fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<String> {
+        if let Expr::Function(f) = expr {
+            if let Some(last) = f.name.0.last().and_then(|p| p.as_ident()) {
+                let name = last.value.to_lowercase();
+                if NON_DETERMINISTIC.contains(&name.as_str()) {
+                    return ControlFlow::Break(name);
+                }
+            }
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+/// Replace every reference to a CTE by a derived table holding its query,
+/// and drop the WITH clauses.  Real relations are schema-qualified in the
+/// canonical text, so a one-part name can only be a CTE.
+fn inline_ctes(query: &mut Query) -> Result<(), PlanError> {
+    let mut collector = CteCollector::default();
+    if let ControlFlow::Break(e) = Visit::visit(&*query, &mut collector) {
+        return Err(e);
+    }
+    let mut inliner = CteInliner {
+        ctes: collector.ctes,
+        inlined: 0,
+    };
+    match VisitMut::visit(query, &mut inliner) {
+        ControlFlow::Break(e) => Err(e),
+        ControlFlow::Continue(()) => Ok(()),
+    }
+}
+
+#[derive(Default)]
+struct CteCollector {
+    ctes: HashMap<String, Cte>,
+}
+
+impl Visitor for CteCollector {
+    type Break = PlanError;
+
+    fn pre_visit_query(&mut self, query: &Query) -> ControlFlow<PlanError> {
+        if let Some(with) = &query.with {
+            if with.recursive {
+                return ControlFlow::Break(PlanError::unsupported("WITH RECURSIVE"));
+            }
+            for cte in &with.cte_tables {
+                let name = cte.alias.name.value.clone();
+                if let Some(previous) = self.ctes.get(&name) {
+                    if previous.query != cte.query {
+                        return ControlFlow::Break(
+                            PlanError::unsupported(format!(
+                                "two different CTEs named {name}"
+                            ))
+                            .with_hint("Give each CTE of the query its own name."),
+                        );
+                    }
+                }
+                self.ctes.insert(name, cte.clone());
+            }
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+struct CteInliner {
+    ctes: HashMap<String, Cte>,
+    inlined: usize,
+}
+
+/// More inlined references than this means a CTE refers to itself.
+const MAX_CTE_REFERENCES: usize = 1000;
+
+impl VisitorMut for CteInliner {
+    type Break = PlanError;
+
+    fn pre_visit_query(&mut self, query: &mut Query) -> ControlFlow<PlanError> {
+        query.with = None;
+        ControlFlow::Continue(())
+    }
+
+    fn pre_visit_table_factor(&mut self, factor: &mut TableFactor) -> ControlFlow<PlanError> {
+        let TableFactor::Table {
+            name, alias, args, ..
+        } = factor
+        else {
+            return ControlFlow::Continue(());
+        };
+        if args.is_some() || name.0.len() != 1 {
+            return ControlFlow::Continue(());
+        }
+        let Some(cte_name) = name.0[0].as_ident().map(|i| i.value.clone()) else {
+            return ControlFlow::Continue(());
+        };
+        let Some(cte) = self.ctes.get(&cte_name) else {
+            return ControlFlow::Continue(());
+        };
+        self.inlined += 1;
+        if self.inlined > MAX_CTE_REFERENCES {
+            return ControlFlow::Break(PlanError::unsupported("a self-referencing CTE"));
+        }
+        let alias = match alias.take() {
+            Some(a) if a.columns.is_empty() => TableAlias {
+                name: a.name,
+                columns: cte.alias.columns.clone(),
+            },
+            Some(a) => a,
+            None => cte.alias.clone(),
+        };
+        *factor = TableFactor::Derived {
+            lateral: false,
+            subquery: cte.query.clone(),
+            alias: Some(alias),
+        };
+        ControlFlow::Continue(())
+    }
+}
+
+/// Branches of a (possibly nested) set operation, left to right.
+pub(crate) fn branches(body: &SetExpr) -> Vec<&SetExpr> {
+    match body {
+        SetExpr::SetOperation { left, right, .. } => {
+            let mut out = branches(left);
+            out.extend(branches(right));
+            out
+        }
+        SetExpr::Query(q) => branches(&q.body),
+        other => vec![other],
+    }
+}

@@ -1,0 +1,191 @@
+//! The SQL statements the engine prepares for one TVIEW.
+//!
+//! Every name arrives unquoted and is quoted here; every value is a
+//! parameter.  `$1` is always the array of keys to refresh.
+
+use crate::{quote_ident, DELTA_RELATION};
+
+/// What the source's statement trigger can see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Delta {
+    /// INSERT: the new rows.
+    New,
+    /// DELETE: the old rows.
+    Old,
+    /// UPDATE: old and new versions.
+    OldAndNew,
+}
+
+/// Transition table names used by the maintenance triggers.
+pub const OLD_TABLE: &str = "pg_tviews_old";
+pub const NEW_TABLE: &str = "pg_tviews_new";
+
+/// The names a TVIEW's statements are built from, unquoted.
+#[derive(Debug, Clone)]
+pub struct Target<'a> {
+    pub schema: &'a str,
+    pub table: &'a str,
+    pub view: &'a str,
+    pub key: &'a str,
+    /// Every column of the table, in order.
+    pub columns: &'a [String],
+}
+
+impl Target<'_> {
+    fn table_sql(&self) -> String {
+        crate::quote_qualified(self.schema, self.table)
+    }
+    fn view_sql(&self) -> String {
+        crate::quote_qualified(self.schema, self.view)
+    }
+}
+
+/// One row: the distinct non-null keys as an array (NULL when none), their
+/// number, and the table's row estimate (for the full-refresh threshold).
+pub fn key_statement(key_query: &str, delta: Delta, table_oid: u32) -> String {
+    let delta_sql = match delta {
+        Delta::New => format!("SELECT * FROM {NEW_TABLE}"),
+        Delta::Old => format!("SELECT * FROM {OLD_TABLE}"),
+        Delta::OldAndNew => {
+            format!("SELECT * FROM {OLD_TABLE} UNION ALL SELECT * FROM {NEW_TABLE}")
+        }
+    };
+    format!(
+        "WITH {DELTA_RELATION} AS ({delta_sql}) \
+         SELECT ks, pg_catalog.cardinality(ks), \
+                (SELECT c.reltuples FROM pg_catalog.pg_class c WHERE c.oid = {table_oid}::pg_catalog.oid) \
+         FROM (SELECT pg_catalog.array_agg(DISTINCT k) AS ks \
+               FROM ({key_query}) AS pg_tviews_keys(k) WHERE k IS NOT NULL) AS pg_tviews_agg"
+    )
+}
+
+/// The key query run against the whole source, used at CREATE to check
+/// that it is valid SQL with the right column.
+pub fn key_check_statement(key_query: &str, source_schema: &str, source_name: &str) -> String {
+    format!(
+        "WITH {DELTA_RELATION} AS (SELECT * FROM {}) SELECT k FROM ({key_query}) AS pg_tviews_keys(k) LIMIT 0",
+        crate::quote_qualified(source_schema, source_name)
+    )
+}
+
+/// Delete the rows among the keys `$1` that the view no longer produces.
+/// Without `$1` (full refresh): every such row.
+pub fn delete_vanished(t: &Target, keyed: bool) -> String {
+    let key = quote_ident(t.key);
+    let filter = |alias: &str| {
+        if keyed {
+            format!(" AND {alias}.{key} = ANY ($1)")
+        } else {
+            String::new()
+        }
+    };
+    format!(
+        "DELETE FROM {} AS t WHERE true{} AND NOT EXISTS \
+         (SELECT 1 FROM {} AS s WHERE s.{key} = t.{key}{})",
+        t.table_sql(),
+        filter("t"),
+        t.view_sql(),
+        filter("s"),
+    )
+}
+
+/// Insert or update the rows among the keys `$1` (all rows when not keyed)
+/// that differ from the view; identical rows are not written.  Returns one
+/// row: (inserted, updated).
+pub fn upsert_changed(t: &Target, keyed: bool) -> String {
+    let key = quote_ident(t.key);
+    let filter = if keyed {
+        format!(" WHERE s.{key} = ANY ($1)")
+    } else {
+        String::new()
+    };
+    let others: Vec<String> = t
+        .columns
+        .iter()
+        .filter(|c| c.as_str() != t.key)
+        .map(|c| quote_ident(c))
+        .collect();
+    let action = if others.is_empty() {
+        "DO NOTHING".to_string()
+    } else {
+        let sets: Vec<String> = others.iter().map(|c| format!("{c} = EXCLUDED.{c}")).collect();
+        let old: Vec<String> = others.iter().map(|c| format!("t.{c}")).collect();
+        let new: Vec<String> = others.iter().map(|c| format!("EXCLUDED.{c}")).collect();
+        // Compared as text: types without equality (json, point) work, and
+        // a value that prints differently (1.0 vs 1.00) is a change.
+        format!(
+            "DO UPDATE SET {} WHERE ROW({})::text IS DISTINCT FROM ROW({})::text",
+            sets.join(", "),
+            old.join(", "),
+            new.join(", ")
+        )
+    };
+    format!(
+        "WITH written AS (INSERT INTO {} AS t SELECT s.* FROM {} AS s{filter} \
+         ON CONFLICT ({key}) {action} RETURNING (t.xmax = 0) AS inserted) \
+         SELECT pg_catalog.count(*) FILTER (WHERE inserted), pg_catalog.count(*) FILTER (WHERE NOT inserted) FROM written",
+        t.table_sql(),
+        t.view_sql(),
+    )
+}
+
+/// Rows where the table and the view differ: (key as text, problem).
+pub fn verify(t: &Target) -> String {
+    let key = quote_ident(t.key);
+    format!(
+        "SELECT COALESCE(t.{key}, v.{key})::text AS pk, \
+                CASE WHEN t.{key} IS NULL THEN 'missing' \
+                     WHEN v.{key} IS NULL THEN 'extra' \
+                     ELSE 'different' END AS problem \
+         FROM {} AS t FULL JOIN {} AS v ON v.{key} = t.{key} \
+         WHERE t.{key} IS NULL OR v.{key} IS NULL OR t::text IS DISTINCT FROM v::text \
+         ORDER BY 1",
+        t.table_sql(),
+        t.view_sql()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn target(columns: &[String]) -> Target<'_> {
+        Target {
+            schema: "app",
+            table: "tv_Post",
+            view: "v_Post",
+            key: "pk_post",
+            columns,
+        }
+    }
+
+    #[test]
+    fn names_are_quoted_and_keys_are_a_parameter() {
+        let cols = vec!["pk_post".to_string(), "data".to_string(), "Title x".to_string()];
+        let sql = upsert_changed(&target(&cols), true);
+        assert!(sql.contains(r#"INSERT INTO app."tv_Post" AS t SELECT s.* FROM app."v_Post" AS s WHERE s.pk_post = ANY ($1)"#), "{sql}");
+        assert!(sql.contains(r#""Title x" = EXCLUDED."Title x""#), "{sql}");
+        assert!(sql.contains("IS DISTINCT FROM"), "{sql}");
+    }
+
+    #[test]
+    fn key_only_table_does_nothing_on_conflict() {
+        let cols = vec!["pk_post".to_string()];
+        assert!(upsert_changed(&target(&cols), false).contains("ON CONFLICT (pk_post) DO NOTHING"));
+    }
+
+    #[test]
+    fn full_refresh_statements_have_no_parameter() {
+        let cols = vec!["pk_post".to_string(), "data".to_string()];
+        assert!(!delete_vanished(&target(&cols), false).contains("$1"));
+        assert!(!upsert_changed(&target(&cols), false).contains("$1"));
+        assert!(delete_vanished(&target(&cols), true).contains("t.pk_post = ANY ($1)"));
+    }
+
+    #[test]
+    fn update_delta_reads_both_transition_tables() {
+        let sql = key_statement("SELECT 1", Delta::OldAndNew, 42);
+        assert!(sql.contains("pg_tviews_old UNION ALL SELECT * FROM pg_tviews_new"));
+        assert!(sql.contains("42::pg_catalog.oid"));
+    }
+}

@@ -1,0 +1,528 @@
+//! Stage 3: from a query whose one occurrence reads the delta relation to
+//! the key query of that occurrence.
+//!
+//! The idea, block by block: a *witness* of a SELECT block is the same
+//! block restricted to the rows whose output may change because the delta
+//! rows changed.
+//! - delta read directly in the FROM clause: the block over the delta
+//!   instead of the relation; joins that could null-extend the delta
+//!   become inner joins (a delta row must produce a row to be seen);
+//! - delta inside a derived table: that table replaced by its own witness
+//!   (which still produces its columns); columns that are aggregates, or
+//!   that come from a LIMITed or delta-reading expression, are not
+//!   trustworthy there, so conditions on them are dropped;
+//! - delta inside a subquery expression (select list, WHERE, ON, HAVING):
+//!   the conjunct holding it is dropped and `EXISTS (witness of the
+//!   subquery)` added, which keeps the subquery's correlation to the row.
+//!   Every rewrite only widens the row set, so keys are over-approximated,
+//!   never missed.
+
+use std::ops::ControlFlow;
+
+use sqlparser::ast::{
+    Expr, GroupByExpr, Join, JoinConstraint, JoinOperator, Query, Select, SelectItem, SetExpr,
+    TableFactor, TableWithJoins, Visit, Visitor,
+};
+
+use crate::ast_util::{
+    and_all, block_functions, conjuncts, exists, expr, has_delta, is_delta_name, qualifiers,
+    references,
+};
+use crate::parse::branches;
+use crate::{ErrorKind, PlanError, DELTA_RELATION};
+
+/// Columns of a derived table whose witness values cannot be trusted.
+struct Untrusted {
+    alias: String,
+    columns: Vec<String>,
+}
+
+struct Witness {
+    select: Select,
+    untrusted: Vec<Untrusted>,
+}
+
+/// Position of `key` among the output columns of the query.
+pub(crate) fn key_position(query: &Query, key: &str) -> Result<usize, PlanError> {
+    let first = branches(&query.body)
+        .into_iter()
+        .next()
+        .and_then(as_select)
+        .ok_or_else(|| PlanError::unsupported("a defining query that is not a SELECT"))?;
+    first
+        .projection
+        .iter()
+        .position(|item| output_name(item).as_deref() == Some(key))
+        .ok_or_else(|| {
+            PlanError::new(
+                ErrorKind::KeyColumn,
+                format!("the defining query has no output column named {key}"),
+            )
+        })
+}
+
+/// The key query of the occurrence that reads the delta relation.
+pub(crate) fn key_query(query: &Query, key_position: usize) -> Result<Query, PlanError> {
+    if query.limit_clause.is_some() || query.fetch.is_some() {
+        return Err(PlanError::unsupported("LIMIT, OFFSET or FETCH in the defining query")
+            .with_hint("Every row of a TVIEW must be computable on its own."));
+    }
+    let block = delta_branch(&query.body)?;
+    let key = projection_expr(block, key_position)?;
+    check_top_block(block, &key)?;
+    let witness = witness_select(block)?;
+    for u in &witness.untrusted {
+        if references(&key, &u.alias, Some(&u.columns)) {
+            return Err(PlanError::unsupported(
+                "a key column computed by an aggregate, a LIMIT or a subquery inside a derived table",
+            ));
+        }
+    }
+    let mut select = witness.select;
+    if let Some(alias) = direct_delta_alias(&select.from) {
+        if !key_is_from_other_than(&key, &alias) {
+            // The key is a column of the written relation itself: the delta
+            // rows carry it, no join needed.
+            select = select_from_delta_only(block, &alias);
+        }
+    }
+    clear_block(&mut select);
+    select.projection = vec![SelectItem::UnnamedExpr(key)];
+    Ok(query_of(query, select))
+}
+
+fn check_top_block(block: &Select, key: &Expr) -> Result<(), PlanError> {
+    let functions = block_functions(block);
+    if functions.window {
+        return Err(PlanError::unsupported("a window function in the top-level SELECT")
+            .with_hint("A change to one row would change other rows' window values; compute it in a subquery per key instead."));
+    }
+    if has_delta(key) {
+        return Err(PlanError::unsupported("a key column computed by a subquery"));
+    }
+    if matches!(block.distinct, Some(sqlparser::ast::Distinct::On(_))) {
+        return Err(PlanError::unsupported("DISTINCT ON in the top-level SELECT"));
+    }
+    let groups = group_exprs(block);
+    if groups.is_empty() {
+        if functions.aggregate || block.having.is_some() {
+            return Err(PlanError::unsupported(
+                "an aggregate over the whole query without GROUP BY of the key column",
+            ));
+        }
+    } else if !groups.iter().any(|g| g.to_string() == key.to_string()) {
+        return Err(PlanError::unsupported("GROUP BY that does not include the key column")
+            .with_hint("Group by the key column so that each key is one group."));
+    }
+    Ok(())
+}
+
+/// The witness of one SELECT block; its projection is left as it was.
+fn witness_select(block: &Select) -> Result<Witness, PlanError> {
+    let mut select = block.clone();
+    let mut untrusted = Vec::new();
+    let mut extra = Vec::new();
+    let mut where_conjuncts = select.selection.take().map(conjuncts).unwrap_or_default();
+
+    if select.from.iter().any(|twj| twj_factor_has_delta(twj)) {
+        for twj in select.from.iter_mut() {
+            if twj_factor_has_delta(twj) {
+                fix_join_path(twj, &mut untrusted)?;
+            }
+        }
+    } else {
+        let mut moved = Vec::new();
+        for twj in select.from.iter_mut() {
+            take_on_conjuncts(twj, &mut moved, &|e| has_delta(e));
+        }
+        let (with_delta, without): (Vec<Expr>, Vec<Expr>) =
+            where_conjuncts.into_iter().partition(has_delta);
+        where_conjuncts = without;
+        moved.extend(with_delta);
+        for item in &block.projection {
+            if let Some(e) = item_expr(item) {
+                if has_delta(e) {
+                    moved.push(e.clone());
+                }
+            }
+        }
+        moved.extend(block.having.iter().filter(|e| has_delta(*e)).cloned());
+        moved.extend(group_exprs(block).into_iter().filter(has_delta));
+        for e in moved {
+            extra.push(witness_expr(&e)?);
+        }
+    }
+
+    for u in &untrusted {
+        let refers = |e: &Expr| references(e, &u.alias, Some(&u.columns));
+        where_conjuncts.retain(|e| !refers(e));
+        let mut dropped = Vec::new();
+        for twj in select.from.iter_mut() {
+            take_on_conjuncts(twj, &mut dropped, &refers);
+        }
+    }
+    where_conjuncts.extend(extra);
+    select.selection = and_all(where_conjuncts);
+    Ok(Witness { select, untrusted })
+}
+
+/// The delta is read through this FROM item (not only inside an ON).
+fn twj_factor_has_delta(twj: &TableWithJoins) -> bool {
+    factor_has_delta(&twj.relation) || twj.joins.iter().any(|j| factor_has_delta(&j.relation))
+}
+
+fn factor_has_delta(factor: &TableFactor) -> bool {
+    match factor {
+        TableFactor::Table { name, .. } => is_delta_name(name),
+        TableFactor::NestedJoin {
+            table_with_joins, ..
+        } => twj_factor_has_delta(table_with_joins),
+        other => has_delta(other),
+    }
+}
+
+/// Make the joins between the delta and the block's result keep every
+/// delta row, and replace a derived table on the way by its witness.
+fn fix_join_path(twj: &mut TableWithJoins, untrusted: &mut Vec<Untrusted>) -> Result<(), PlanError> {
+    let from = if factor_has_delta(&twj.relation) {
+        fix_factor(&mut twj.relation, untrusted)?;
+        0
+    } else {
+        let Some(j) = twj.joins.iter().position(|j| factor_has_delta(&j.relation)) else {
+            return Ok(());
+        };
+        fix_factor(&mut twj.joins[j].relation, untrusted)?;
+        let op = &mut twj.joins[j].join_operator;
+        *op = match std::mem::replace(op, JoinOperator::CrossApply) {
+            JoinOperator::Left(c) | JoinOperator::LeftOuter(c) => JoinOperator::Join(c),
+            JoinOperator::FullOuter(c) => JoinOperator::Right(c),
+            other => other,
+        };
+        j + 1
+    };
+    for join in &mut twj.joins[from..] {
+        let op = &mut join.join_operator;
+        *op = match std::mem::replace(op, JoinOperator::CrossApply) {
+            JoinOperator::Right(c) | JoinOperator::RightOuter(c) => JoinOperator::Join(c),
+            JoinOperator::FullOuter(c) => JoinOperator::Left(c),
+            other => other,
+        };
+    }
+    Ok(())
+}
+
+fn fix_factor(factor: &mut TableFactor, untrusted: &mut Vec<Untrusted>) -> Result<(), PlanError> {
+    match factor {
+        TableFactor::Table { name, .. } if is_delta_name(name) => Ok(()),
+        TableFactor::NestedJoin {
+            table_with_joins, ..
+        } => fix_join_path(table_with_joins, untrusted),
+        TableFactor::Derived {
+            lateral,
+            subquery,
+            alias,
+        } => {
+            let (replacement, bad_positions) = derived_witness(subquery, *lateral)?;
+            if !bad_positions.is_empty() {
+                let Some(alias) = alias else {
+                    return Err(PlanError::unsupported("a derived table without an alias"));
+                };
+                let block = as_select(&replacement.body).ok_or_else(internal)?;
+                let columns = bad_positions
+                    .into_iter()
+                    .filter_map(|pos| match alias.columns.get(pos) {
+                        Some(c) => Some(c.name.value.clone()),
+                        None => block.projection.get(pos).and_then(output_name),
+                    })
+                    .collect();
+                untrusted.push(Untrusted {
+                    alias: alias.name.value.clone(),
+                    columns,
+                });
+            }
+            **subquery = replacement;
+            Ok(())
+        }
+        _ => Err(PlanError::unsupported(
+            "a table function or other FROM item that reads a table",
+        )),
+    }
+}
+
+/// The witness of a derived table (still producing its columns) and the
+/// positions of the columns whose values in it cannot be trusted.
+fn derived_witness(query: &Query, lateral: bool) -> Result<(Query, Vec<usize>), PlanError> {
+    let limited = query.limit_clause.is_some() || query.fetch.is_some();
+    if limited && !lateral {
+        return Err(PlanError::unsupported(
+            "LIMIT or OFFSET in a derived table or CTE that is not LATERAL",
+        )
+        .with_hint(
+            "Rows pushed out of the limit would not be seen; correlate the subquery with its \
+             outer row (LATERAL, or a subquery in the select list).",
+        ));
+    }
+    let block = delta_branch(&query.body)?;
+    let functions = block_functions(block);
+    if functions.window {
+        return Err(PlanError::unsupported("a window function in a derived table or CTE"));
+    }
+    let groups: Vec<String> = group_exprs(block).iter().map(|g| g.to_string()).collect();
+    let plain_distinct = matches!(block.distinct, Some(sqlparser::ast::Distinct::Distinct));
+    let row_preserving = !functions.aggregate && groups.is_empty() && !limited;
+    let mut bad = Vec::new();
+    for (pos, item) in block.projection.iter().enumerate() {
+        let Some(e) = item_expr(item) else {
+            return Err(PlanError::unsupported("* in a derived table"));
+        };
+        let trusted = !has_delta(e)
+            && (row_preserving
+                || (plain_distinct && !functions.aggregate && !limited)
+                || groups.contains(&e.to_string()));
+        if !trusted {
+            bad.push(pos);
+        }
+    }
+    let mut witness = witness_select(block)?.select;
+    witness.having = None;
+    witness.sort_by.clear();
+    Ok((query_of(query, witness), bad))
+}
+
+/// `EXISTS (witness of the outermost subquery of expr that reads the delta)`.
+fn witness_expr(e: &Expr) -> Result<Expr, PlanError> {
+    let (subquery, link) = outermost_delta_query(e).ok_or_else(internal)?;
+    let block = delta_branch(&subquery.body)?;
+    let mut select = witness_select(block)?.select;
+    let functions = block_functions(block);
+    if let (Some(outer_value), [item]) = (link, block.projection.as_slice()) {
+        let plain_column = matches!(
+            item_expr(item),
+            Some(Expr::Identifier(_) | Expr::CompoundIdentifier(_))
+        );
+        if plain_column && group_exprs(block).is_empty() && !functions.aggregate {
+            let inner = item_expr(item).ok_or_else(internal)?;
+            // NULLs change IN's answer for every outer row, so they stay in.
+            let link = expr(&format!(
+                "({inner} IS NULL OR {outer_value} IS NULL OR {inner} = {outer_value})"
+            ));
+            select.selection = and_all(select.selection.into_iter().chain([link]).collect());
+        }
+    }
+    clear_block(&mut select);
+    select.projection = vec![SelectItem::UnnamedExpr(expr("1"))];
+    Ok(exists(query_of(&subquery, select)))
+}
+
+/// The outermost query inside `e` that reads the delta, and when it is the
+/// right side of `x IN (...)`, the `x`.
+fn outermost_delta_query(e: &Expr) -> Option<(Query, Option<Expr>)> {
+    struct Find {
+        found: Option<(Query, Option<Expr>)>,
+    }
+    impl Visitor for Find {
+        type Break = ();
+        fn pre_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
+            if let Expr::InSubquery { expr, subquery, .. } = e {
+                if has_delta(subquery.as_ref()) && !has_delta(expr.as_ref()) {
+                    self.found = Some(((**subquery).clone(), Some((**expr).clone())));
+                    return ControlFlow::Break(());
+                }
+            }
+            ControlFlow::Continue(())
+        }
+        fn pre_visit_query(&mut self, q: &Query) -> ControlFlow<()> {
+            if has_delta(q) {
+                self.found = Some((q.clone(), None));
+                return ControlFlow::Break(());
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let mut find = Find { found: None };
+    let _ = e.visit(&mut find);
+    find.found
+}
+
+/// Remove from every ON condition of this FROM item the conjuncts `pick`
+/// selects, appending them to `taken`.
+fn take_on_conjuncts(twj: &mut TableWithJoins, taken: &mut Vec<Expr>, pick: &dyn Fn(&Expr) -> bool) {
+    if let TableFactor::NestedJoin {
+        table_with_joins, ..
+    } = &mut twj.relation
+    {
+        take_on_conjuncts(table_with_joins, taken, pick);
+    }
+    for join in &mut twj.joins {
+        if let TableFactor::NestedJoin {
+            table_with_joins, ..
+        } = &mut join.relation
+        {
+            take_on_conjuncts(table_with_joins, taken, pick);
+        }
+        take_join_conjuncts(join, taken, pick);
+    }
+}
+
+fn take_join_conjuncts(join: &mut Join, taken: &mut Vec<Expr>, pick: &dyn Fn(&Expr) -> bool) {
+    let constraint = match &mut join.join_operator {
+        JoinOperator::Join(c)
+        | JoinOperator::Inner(c)
+        | JoinOperator::Left(c)
+        | JoinOperator::LeftOuter(c)
+        | JoinOperator::Right(c)
+        | JoinOperator::RightOuter(c)
+        | JoinOperator::FullOuter(c) => c,
+        _ => return,
+    };
+    if let JoinConstraint::On(on) = constraint {
+        let (picked, kept): (Vec<Expr>, Vec<Expr>) =
+            conjuncts(on.clone()).into_iter().partition(|e| pick(e));
+        if !picked.is_empty() {
+            taken.extend(picked);
+            *on = and_all(kept).unwrap_or_else(|| expr("true"));
+        }
+    }
+}
+
+/// The branch of a set operation that reads the delta, as a SELECT block.
+fn delta_branch(body: &SetExpr) -> Result<&Select, PlanError> {
+    let branch = branches(body)
+        .into_iter()
+        .find(|b| has_delta(*b))
+        .ok_or_else(internal)?;
+    as_select(branch).ok_or_else(|| PlanError::unsupported(format!("the query part {branch}")))
+}
+
+fn as_select(body: &SetExpr) -> Option<&Select> {
+    match body {
+        SetExpr::Select(s) => Some(s),
+        SetExpr::Query(q) => as_select(&q.body),
+        _ => None,
+    }
+}
+
+fn projection_expr(block: &Select, position: usize) -> Result<Expr, PlanError> {
+    block
+        .projection
+        .get(position)
+        .and_then(item_expr)
+        .cloned()
+        .ok_or_else(|| {
+            PlanError::new(
+                ErrorKind::KeyColumn,
+                "a branch of the defining query has no key column at the key's position",
+            )
+        })
+}
+
+fn item_expr(item: &SelectItem) -> Option<&Expr> {
+    match item {
+        SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => Some(e),
+        _ => None,
+    }
+}
+
+pub(crate) fn output_name(item: &SelectItem) -> Option<String> {
+    match item {
+        SelectItem::ExprWithAlias { alias, .. } => Some(alias.value.clone()),
+        SelectItem::UnnamedExpr(Expr::Identifier(i)) => Some(i.value.clone()),
+        SelectItem::UnnamedExpr(Expr::CompoundIdentifier(parts)) => {
+            parts.last().map(|p| p.value.clone())
+        }
+        _ => None,
+    }
+}
+
+fn group_exprs(block: &Select) -> Vec<Expr> {
+    match &block.group_by {
+        GroupByExpr::Expressions(exprs, _) => exprs.clone(),
+        GroupByExpr::All(_) => vec![],
+    }
+}
+
+/// Alias of the delta when the block reads it directly in its FROM.
+fn direct_delta_alias(from: &[TableWithJoins]) -> Option<String> {
+    fn in_factor(f: &TableFactor) -> Option<String> {
+        match f {
+            TableFactor::Table { name, alias, .. } if is_delta_name(name) => {
+                alias.as_ref().map(|a| a.name.value.clone())
+            }
+            TableFactor::NestedJoin {
+                table_with_joins, ..
+            } => in_twj(table_with_joins),
+            _ => None,
+        }
+    }
+    fn in_twj(t: &TableWithJoins) -> Option<String> {
+        in_factor(&t.relation).or_else(|| t.joins.iter().find_map(|j| in_factor(&j.relation)))
+    }
+    from.iter().find_map(in_twj)
+}
+
+/// Does `key` use a qualifier other than `alias` (or none we can place)?
+fn key_is_from_other_than(key: &Expr, alias: &str) -> bool {
+    let quals = qualifiers(key);
+    quals.is_empty() || quals.iter().any(|q| q != alias) || has_unqualified_column(key)
+}
+
+fn has_unqualified_column(e: &Expr) -> bool {
+    struct Find;
+    impl Visitor for Find {
+        type Break = ();
+        fn pre_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
+            if matches!(e, Expr::Identifier(_)) {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        }
+    }
+    e.visit(&mut Find).is_break()
+}
+
+/// `SELECT ... FROM pg_tviews_delta AS alias` in the shape of `block`.
+fn select_from_delta_only(block: &Select, alias: &str) -> Select {
+    let mut select = block.clone();
+    let from_sql = format!("SELECT 1 FROM {DELTA_RELATION} AS {}", quote(alias));
+    let parsed = crate::parse::parse_view(&from_sql).ok();
+    select.from = parsed
+        .as_ref()
+        .and_then(|q| as_select(&q.body))
+        .map(|s| s.from.clone())
+        .unwrap_or_default();
+    select.selection = None;
+    select
+}
+
+fn quote(alias: &str) -> String {
+    format!("\"{}\"", alias.replace('"', "\"\""))
+}
+
+/// Drop what a key or EXISTS query does not need: grouping, ordering.
+fn clear_block(select: &mut Select) {
+    select.distinct = None;
+    select.group_by = GroupByExpr::Expressions(vec![], vec![]);
+    select.having = None;
+    select.sort_by.clear();
+    select.named_window.clear();
+    select.qualify = None;
+}
+
+/// `query` with its body replaced by `select` and no ordering or limit.
+fn query_of(query: &Query, select: Select) -> Query {
+    let mut q = query.clone();
+    q.with = None;
+    q.body = Box::new(SetExpr::Select(Box::new(select)));
+    q.order_by = None;
+    q.limit_clause = None;
+    q.fetch = None;
+    q
+}
+
+fn internal() -> PlanError {
+    PlanError::new(
+        ErrorKind::Unsupported,
+        "internal planner error: lost track of the written relation",
+    )
+}
