@@ -21,11 +21,12 @@ TOTAL_PASSED=0
 TOTAL_FAILED=0
 SUMMARY=()
 CLUSTER=""
-PGRX_BEFORE=""
+PGRX_BEFORE=""   # set while the pgrx suite runs: test-pgdata entries that are not ours
 
 # Stop whatever this run started: the regress cluster and any pgrx test server left behind.
 cleanup() {
     if [ -n "$CLUSTER" ]; then cluster_stop "$CLUSTER"; CLUSTER=""; fi
+    [ -n "$PGRX_BEFORE" ] || return 0
     local d
     for d in "$PGRX_PGDATA"/*/; do
         d="${d%/}"
@@ -191,10 +192,11 @@ if want pgrx; then
     mkdir -p "$PGRX_PGDATA"
     [ "$(id -u)" -ne 0 ] || chown postgres:postgres "$PGRX_PGDATA"
     allow_traverse "$PGRX_PGDATA"
-    PGRX_BEFORE="$(echo "$PGRX_PGDATA"/*)"
+    PGRX_BEFORE="$(echo "$PGRX_PGDATA"/* ".")"
     CARGO_PGRX_TEST_RUNAS=postgres CARGO_PGRX_TEST_PGDATA="$PGRX_PGDATA" \
         cargo_suite pgrx cargo pgrx test pg15 --package pg_tviews
     cleanup
+    PGRX_BEFORE=""
 fi
 
 # c + d. install, then pg_regress and the extra suites against one throw-away cluster
