@@ -16,11 +16,13 @@ say() { printf '==> %s\n' "$*"; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
 # Run a command as the postgres OS user (PostgreSQL refuses to run as root).
+# Without RUST_BACKTRACE: with it, pgrx appends a backtrace to the DETAIL of
+# every ERROR, which would make expected test output machine-dependent.
 as_postgres() {
     if [ "$(id -u)" -eq 0 ]; then
-        runuser -u postgres -- "$@"
+        runuser -u postgres -- env -u RUST_BACKTRACE -u RUST_LIB_BACKTRACE "$@"
     else
-        "$@"
+        env -u RUST_BACKTRACE -u RUST_LIB_BACKTRACE "$@"
     fi
 }
 

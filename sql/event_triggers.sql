@@ -6,6 +6,12 @@
 CREATE FUNCTION _pg_tviews_on_create_table_as() RETURNS event_trigger
     LANGUAGE c AS 'MODULE_PATHNAME', 'pg_tviews_on_create_table_as';
 
+-- At start the query is deparsed (before planning touches it), at end the
+-- new table becomes a TVIEW.
+CREATE EVENT TRIGGER pg_tviews_create_table_as_start ON ddl_command_start
+    WHEN TAG IN ('CREATE TABLE AS', 'SELECT INTO')
+    EXECUTE FUNCTION _pg_tviews_on_create_table_as();
+
 CREATE EVENT TRIGGER pg_tviews_create_table_as ON ddl_command_end
     WHEN TAG IN ('CREATE TABLE AS', 'SELECT INTO')
     EXECUTE FUNCTION _pg_tviews_on_create_table_as();

@@ -17,3 +17,10 @@ fn smoke() {
         println!("{r}: {k}");
     }
 }
+
+#[test]
+fn debug_simple() {
+    for (r, k) in keys(" SELECT p.pk_post,\n    p.title\n   FROM public.tb_post p;", "pk_post") {
+        println!("{r}: {k}");
+    }
+}

@@ -1,0 +1,195 @@
+//! `pg_tview_meta` and the audit log: reading and writing the extension's
+//! own tables.  All access goes through SPI with parameters; the one name
+//! spliced into SQL, the extension's schema, is quoted.
+
+use pgrx::datum::DatumWithOid;
+use pgrx::prelude::*;
+use pgrx::spi::SpiResult;
+use pgrx::PgSqlErrorCode;
+
+use pg_tviews_planner::{quote_ident, quote_qualified};
+
+use crate::error::{raise, raise_with};
+use crate::guc;
+
+/// One TVIEW as the catalog knows it.
+#[derive(Debug, Clone)]
+pub struct Tview {
+    pub entity: String,
+    pub schema: String,
+    pub table_oid: pg_sys::Oid,
+    pub view_oid: pg_sys::Oid,
+    pub table: String,
+    pub view: String,
+    pub key_column: String,
+    pub owner: pg_sys::Oid,
+    pub dependencies: Vec<pg_sys::Oid>,
+}
+
+impl Tview {
+    pub fn table_sql(&self) -> String {
+        quote_qualified(&self.schema, &self.table)
+    }
+}
+
+/// The extension's schema, quoted.
+pub fn ext_schema() -> String {
+    let schema = Spi::get_one::<String>(
+        "SELECT n.nspname::text FROM pg_catalog.pg_extension e \
+         JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_tviews'",
+    )
+    .ok()
+    .flatten()
+    .unwrap_or_else(|| {
+        raise(
+            PgSqlErrorCode::ERRCODE_UNDEFINED_OBJECT,
+            "extension pg_tviews is not installed in this database",
+        )
+    });
+    quote_ident(&schema)
+}
+
+fn select(filter: &str, args: &[DatumWithOid]) -> Vec<Tview> {
+    let sql = format!(
+        "SELECT m.entity, m.schema_name::text, m.table_oid::oid, m.view_oid::oid, \
+                c.relname::text, vc.relname::text, m.key_column::text, c.relowner, \
+                m.dependencies::oid[] \
+         FROM {}.pg_tview_meta m \
+         JOIN pg_catalog.pg_class c ON c.oid = m.table_oid \
+         JOIN pg_catalog.pg_class vc ON vc.oid = m.view_oid \
+         WHERE {filter} ORDER BY m.schema_name, m.entity",
+        ext_schema()
+    );
+    let rows: SpiResult<Vec<Tview>> = Spi::connect(|client| {
+        let mut out = Vec::new();
+        for row in client.select(&sql, None, args)? {
+            out.push(Tview {
+                entity: row.get::<String>(1)?.unwrap_or_default(),
+                schema: row.get::<String>(2)?.unwrap_or_default(),
+                table_oid: row.get::<pg_sys::Oid>(3)?.unwrap_or(pg_sys::InvalidOid),
+                view_oid: row.get::<pg_sys::Oid>(4)?.unwrap_or(pg_sys::InvalidOid),
+                table: row.get::<String>(5)?.unwrap_or_default(),
+                view: row.get::<String>(6)?.unwrap_or_default(),
+                key_column: row.get::<String>(7)?.unwrap_or_default(),
+                owner: row.get::<pg_sys::Oid>(8)?.unwrap_or(pg_sys::InvalidOid),
+                dependencies: row.get::<Vec<pg_sys::Oid>>(9)?.unwrap_or_default(),
+            });
+        }
+        Ok(out)
+    });
+    rows.unwrap_or_else(|e| {
+        raise(
+            PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
+            format!("could not read pg_tview_meta: {e}"),
+        )
+    })
+}
+
+pub fn all() -> Vec<Tview> {
+    select("true", &[])
+}
+
+pub fn by_table(table: pg_sys::Oid) -> Option<Tview> {
+    select("m.table_oid = $1::oid::regclass", &[table.into()]).into_iter().next()
+}
+
+/// The TVIEWs that read `source` directly.
+pub fn readers_of(source: pg_sys::Oid) -> Vec<Tview> {
+    select("$1::oid::regclass = ANY (m.dependencies)", &[source.into()])
+}
+
+/// Resolve an entity name the way a user means it: `tv_<entity>` found
+/// through the search_path, or `schema.entity`.
+pub fn by_entity(entity: &str) -> Option<Tview> {
+    let (schema, name) = match entity.split_once('.') {
+        Some((s, n)) if !entity.starts_with('"') => (Some(s), n),
+        _ => (None, entity),
+    };
+    let table = match schema {
+        Some(s) => quote_qualified(s, &format!("tv_{name}")),
+        None => quote_ident(&format!("tv_{name}")),
+    };
+    let oid = Spi::get_one_with_args::<pg_sys::Oid>(
+        "SELECT pg_catalog.to_regclass($1)::oid",
+        &[table.as_str().into()],
+    )
+    .ok()
+    .flatten()?;
+    by_table(oid)
+}
+
+pub fn by_entity_or_error(entity: &str) -> Tview {
+    by_entity(entity).unwrap_or_else(|| {
+        raise_with(
+            PgSqlErrorCode::ERRCODE_UNDEFINED_TABLE,
+            format!("TVIEW \"{entity}\" does not exist"),
+            None,
+            Some("SELECT entity FROM pg_tview_meta lists the TVIEWs.".into()),
+        )
+    })
+}
+
+pub struct NewTview<'a> {
+    pub entity: &'a str,
+    pub schema: &'a str,
+    pub table_oid: pg_sys::Oid,
+    pub view_oid: pg_sys::Oid,
+    pub key_column: &'a str,
+    pub definition: &'a str,
+    pub dependencies: Vec<pg_sys::Oid>,
+}
+
+pub fn insert(t: &NewTview) {
+    let sql = format!(
+        "INSERT INTO {}.pg_tview_meta \
+         (entity, schema_name, table_oid, view_oid, key_column, definition, dependencies) \
+         VALUES ($1, $2, $3::oid::regclass, $4::oid::regclass, $5, $6, $7::oid[]::regclass[])",
+        ext_schema()
+    );
+    let run = Spi::run_with_args(
+        &sql,
+        &[
+            t.entity.into(),
+            t.schema.into(),
+            t.table_oid.into(),
+            t.view_oid.into(),
+            t.key_column.into(),
+            t.definition.into(),
+            t.dependencies.clone().into(),
+        ],
+    );
+    if let Err(e) = run {
+        raise(
+            PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
+            format!("could not record TVIEW {}: {e}", t.entity),
+        );
+    }
+}
+
+pub fn delete(schema: &str, entity: &str) -> bool {
+    let sql = format!(
+        "DELETE FROM {}.pg_tview_meta WHERE schema_name = $1 AND entity = $2 RETURNING 1",
+        ext_schema()
+    );
+    Spi::get_one_with_args::<i32>(&sql, &[schema.into(), entity.into()])
+        .ok()
+        .flatten()
+        .is_some()
+}
+
+/// One audit row, unless `pg_tviews.audit` is off.
+pub fn audit(operation: &str, entity: &str, details: pgrx::JsonB) {
+    if !guc::AUDIT.get() {
+        return;
+    }
+    let sql = format!(
+        "INSERT INTO {}.pg_tview_audit_log (operation, entity, details) VALUES ($1, $2, $3)",
+        ext_schema()
+    );
+    if let Err(e) = Spi::run_with_args(&sql, &[operation.into(), entity.into(), details.into()]) {
+        raise(
+            PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
+            format!("could not write the audit log: {e}"),
+        );
+    }
+}

@@ -1,0 +1,91 @@
+//! The event triggers for CREATE TABLE AS / SELECT INTO.
+//!
+//! pgrx has no event-trigger support, so this is a plain V1 C function,
+//! attached to both `ddl_command_start` and `ddl_command_end`.  At start
+//! the analysed query is still as the parser left it, so that is when we
+//! deparse it (by `ddl_command_end` the planner has scribbled on it); at
+//! end the table exists and `create::adopt` does the rest.
+
+use std::cell::RefCell;
+use std::ffi::CStr;
+
+use pgrx::pg_sys;
+use pgrx::prelude::*;
+
+use super::create;
+
+thread_local! {
+    /// Deparsed query of the CREATE TABLE AS in progress, by table name.
+    static PENDING: RefCell<Option<(String, String)>> = const { RefCell::new(None) };
+}
+
+#[no_mangle]
+pub extern "C" fn pg_finfo_pg_tviews_on_create_table_as() -> &'static pg_sys::Pg_finfo_record {
+    const V1: pg_sys::Pg_finfo_record = pg_sys::Pg_finfo_record { api_version: 1 };
+    &V1
+}
+
+/// # Safety
+/// Called by the executor as an event trigger function.
+#[no_mangle]
+#[pg_guard]
+pub unsafe extern "C-unwind" fn pg_tviews_on_create_table_as(
+    fcinfo: pg_sys::FunctionCallInfo,
+) -> pg_sys::Datum {
+    let context = (*fcinfo).context;
+    if context.is_null() || (*context).type_ != pg_sys::NodeTag::T_EventTriggerData {
+        pgrx::error!("pg_tviews_on_create_table_as() must be called as an event trigger");
+    }
+    let data = context as *mut pg_sys::EventTriggerData;
+    let tree = (*data).parsetree;
+    if tree.is_null() || (*tree).type_ != pg_sys::NodeTag::T_CreateTableAsStmt {
+        return pg_sys::Datum::from(0);
+    }
+    let stmt = tree as *mut pg_sys::CreateTableAsStmt;
+    let into = (*stmt).into;
+    if into.is_null() || (*into).rel.is_null() || (*stmt).objtype != pg_sys::ObjectType::OBJECT_TABLE {
+        return pg_sys::Datum::from(0);
+    }
+    let relname = CStr::from_ptr((*(*into).rel).relname).to_string_lossy().into_owned();
+    if !relname.starts_with("tv_") {
+        return pg_sys::Datum::from(0);
+    }
+    let query = (*stmt).query;
+    if query.is_null() || (*query).type_ != pg_sys::NodeTag::T_Query {
+        crate::error::raise(
+            pgrx::PgSqlErrorCode::ERRCODE_FEATURE_NOT_SUPPORTED,
+            format!("cannot create TVIEW {relname} from CREATE TABLE AS EXECUTE"),
+        );
+    }
+    if !(*into).colNames.is_null() {
+        crate::error::raise_with(
+            pgrx::PgSqlErrorCode::ERRCODE_FEATURE_NOT_SUPPORTED,
+            format!("cannot create TVIEW {relname} with a column name list"),
+            None,
+            Some("Name the columns with AS in the SELECT list.".into()),
+        );
+    }
+    let event = CStr::from_ptr((*data).event).to_bytes();
+    if event == b"ddl_command_start" {
+        let view_sql = crate::pg::deparse_qualified(query as *mut pg_sys::Query);
+        PENDING.with(|p| *p.borrow_mut() = Some((relname, view_sql)));
+        return pg_sys::Datum::from(0);
+    }
+    let Some(view_sql) = PENDING.with(|p| p.borrow_mut().take())
+        .and_then(|(name, sql)| (name == relname).then_some(sql))
+    else {
+        crate::error::raise(
+            pgrx::PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
+            format!("pg_tviews missed the start of CREATE TABLE {relname}"),
+        );
+    };
+    let table = pg_sys::RangeVarGetRelidExtended(
+        (*into).rel,
+        pg_sys::NoLock as pg_sys::LOCKMODE,
+        0,
+        None,
+        std::ptr::null_mut(),
+    );
+    create::adopt(table, &view_sql, (*into).skipData);
+    pg_sys::Datum::from(0)
+}

@@ -1,0 +1,13 @@
+//! Creating and dropping TVIEWs.
+//!
+//! `CREATE TABLE tv_x AS SELECT ...` is caught by an event trigger at
+//! `ddl_command_end` (`event`): the table exists with its data, and
+//! `create` turns it into a TVIEW (view, key, metadata, triggers) within
+//! the same statement, so a failure undoes the whole CREATE.
+//! `pg_tviews_create` runs that same CREATE TABLE AS.  Drops are cleaned
+//! up after the fact by the `sql_drop` event trigger (`drop`).
+
+pub mod create;
+mod drop;
+mod event;
+pub mod triggers;

@@ -1,0 +1,127 @@
+//! The maintenance triggers, derived entirely from `pg_tview_meta`:
+//! on every source, one statement-level AFTER trigger per event with its
+//! transition tables (shared by all TVIEWs reading that source); on every
+//! TVIEW table, a BEFORE guard refusing direct writes.  `sync` makes the
+//! catalog of triggers match the metadata, whatever happened before
+//! (restore, manual DROP TRIGGER, dropped TVIEWs).
+
+use std::collections::BTreeSet;
+
+use pgrx::prelude::*;
+use pgrx::{JsonB, PgSqlErrorCode};
+use serde_json::json;
+
+use pg_tviews_planner::statements::{NEW_TABLE, OLD_TABLE};
+
+use crate::catalog;
+use crate::error::raise;
+
+/// Trigger name and the rest of its CREATE TRIGGER, per role.
+const SOURCE_TRIGGERS: [(&str, &str); 4] = [
+    ("pg_tviews_ins", "AFTER INSERT ON {rel} REFERENCING NEW TABLE AS {new}"),
+    ("pg_tviews_upd", "AFTER UPDATE ON {rel} REFERENCING OLD TABLE AS {old} NEW TABLE AS {new}"),
+    ("pg_tviews_del", "AFTER DELETE ON {rel} REFERENCING OLD TABLE AS {old}"),
+    ("pg_tviews_trunc", "AFTER TRUNCATE ON {rel}"),
+];
+const GUARD_TRIGGER: (&str, &str) = (
+    "pg_tviews_guard",
+    "BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON {rel}",
+);
+
+/// Create the missing triggers and drop the ones no TVIEW needs; returns
+/// how many were created.
+pub fn sync() -> i32 {
+    let function = format!("{}.pg_tviews_trigger()", catalog::ext_schema());
+    let mut wanted: BTreeSet<(u32, &str, &str)> = BTreeSet::new();
+    for t in catalog::all() {
+        wanted.insert((t.table_oid.to_u32(), GUARD_TRIGGER.0, GUARD_TRIGGER.1));
+        for source in &t.dependencies {
+            for (name, spec) in SOURCE_TRIGGERS {
+                wanted.insert((source.to_u32(), name, spec));
+            }
+        }
+    }
+    let existing = existing_triggers();
+    for (rel, name) in &existing {
+        if !wanted.iter().any(|(r, n, _)| *r == rel.to_u32() && n == name) {
+            run(&format!("DROP TRIGGER {name} ON {}", regclass_text(*rel)));
+        }
+    }
+    let mut created = 0;
+    for (rel, name, spec) in &wanted {
+        if !existing.iter().any(|(r, n)| r.to_u32() == *rel && n == name) {
+            let spec = spec
+                .replace("{rel}", &regclass_text(pg_sys::Oid::from(*rel)))
+                .replace("{old}", OLD_TABLE)
+                .replace("{new}", NEW_TABLE);
+            run(&format!(
+                "CREATE TRIGGER {name} {spec} FOR EACH STATEMENT EXECUTE FUNCTION {function}"
+            ));
+            created += 1;
+        }
+    }
+    created
+}
+
+fn existing_triggers() -> Vec<(pg_sys::Oid, String)> {
+    let sql = format!(
+        "SELECT t.tgrelid, t.tgname::text FROM pg_catalog.pg_trigger t \
+         WHERE t.tgfoid = '{}.pg_tviews_trigger()'::pg_catalog.regprocedure AND NOT t.tgisinternal",
+        catalog::ext_schema()
+    );
+    Spi::connect(|client| {
+        let mut out = Vec::new();
+        for row in client.select(&sql, None, &[])? {
+            if let (Some(rel), Some(name)) = (row.get::<pg_sys::Oid>(1)?, row.get::<String>(2)?) {
+                out.push((rel, name));
+            }
+        }
+        Ok::<_, pgrx::spi::SpiError>(out)
+    })
+    .unwrap_or_else(|e| raise(PgSqlErrorCode::ERRCODE_INTERNAL_ERROR, format!("{e}")))
+}
+
+fn regclass_text(rel: pg_sys::Oid) -> String {
+    Spi::get_one_with_args::<String>("SELECT $1::oid::regclass::text", &[rel.into()])
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| raise(PgSqlErrorCode::ERRCODE_UNDEFINED_TABLE, format!("relation {rel:?} not found")))
+}
+
+fn run(sql: &str) {
+    if let Err(e) = Spi::run(sql) {
+        raise(PgSqlErrorCode::ERRCODE_INTERNAL_ERROR, format!("{e}: {sql}"));
+    }
+}
+
+/// Create whatever maintenance trigger is missing.
+#[pg_extern]
+fn pg_tviews_install_stmt_triggers() -> i32 {
+    sync()
+}
+
+/// Drop and recreate every maintenance trigger, and the TVIEW-to-view
+/// dependencies (which pg_dump does not carry).
+#[pg_extern]
+fn pg_tviews_reinstall_triggers() -> i32 {
+    for (rel, name) in existing_triggers() {
+        run(&format!("DROP TRIGGER {name} ON {}", regclass_text(rel)));
+    }
+    for t in catalog::all() {
+        let recorded = Spi::get_one_with_args::<bool>(
+            "SELECT true FROM pg_catalog.pg_depend WHERE classid = 'pg_catalog.pg_class'::regclass \
+             AND objid = $1 AND refobjid = $2",
+            &[t.table_oid.into(), t.view_oid.into()],
+        )
+        .ok()
+        .flatten()
+        .unwrap_or(false);
+        if !recorded {
+            super::create::record_view_dependency(t.table_oid, t.view_oid);
+        }
+    }
+    let created = sync();
+    crate::engine::cache::invalidate_all();
+    catalog::audit("REINSTALL TRIGGERS", "", JsonB(json!({ "triggers": created })));
+    created
+}

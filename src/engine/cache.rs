@@ -1,0 +1,198 @@
+//! Per-backend cache of what a write to a source must do: the TVIEWs
+//! reading it, their key queries, and prepared (kept) plans.
+//!
+//! Invalidation: a relcache callback marks the cache stale when any
+//! relation it knows about changes (in this or another session), or on a
+//! full reset.  The cache is only emptied at the start of an outermost
+//! maintenance run, never while a plan from it may be executing.
+
+use std::cell::{Cell, OnceCell, RefCell};
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
+
+use pgrx::pg_sys;
+use pgrx::prelude::*;
+use pgrx::PgSqlErrorCode;
+
+use pg_tviews_planner::statements::{self, Delta};
+use pg_tviews_planner::{plan, RelationName};
+
+use crate::catalog::{self, Tview};
+use crate::ddl::create::{canonical_viewdef, relation_name};
+use crate::error::{raise, raise_plan};
+use crate::guc;
+use crate::pg::KeptPlan;
+
+/// One TVIEW as maintained from one source.
+pub struct Target {
+    pub tview: Tview,
+    key_query: String,
+    key_plans: [OnceCell<KeptPlan>; 3],
+}
+
+impl Target {
+    pub fn key_plan(&self, delta: Delta) -> &KeptPlan {
+        let slot = match delta {
+            Delta::New => 0,
+            Delta::Old => 1,
+            Delta::OldAndNew => 2,
+        };
+        self.key_plans[slot].get_or_init(|| {
+            count_plan();
+            KeptPlan::prepare(
+                &statements::key_statement(&self.key_query, delta, self.tview.table_oid.to_u32()),
+                &[],
+            )
+        })
+    }
+}
+
+/// The statements that write one TVIEW.
+pub struct Writer {
+    pub delete_keyed: KeptPlan,
+    pub upsert_keyed: KeptPlan,
+    pub delete_all: KeptPlan,
+    pub upsert_all: KeptPlan,
+}
+
+thread_local! {
+    static SOURCES: RefCell<HashMap<pg_sys::Oid, Rc<Vec<Rc<Target>>>>> = RefCell::new(HashMap::new());
+    static WRITERS: RefCell<HashMap<pg_sys::Oid, Rc<Writer>>> = RefCell::new(HashMap::new());
+    static KNOWN: RefCell<HashSet<pg_sys::Oid>> = RefCell::new(HashSet::new());
+    static STALE: Cell<bool> = const { Cell::new(false) };
+    static PLANS: Cell<usize> = const { Cell::new(0) };
+}
+
+fn count_plan() {
+    PLANS.with(|p| p.set(p.get() + 1));
+}
+
+/// Empty the cache if it is stale or over its bounds; only safe when no
+/// maintenance is running in this backend.
+fn tidy() {
+    if crate::engine::is_maintaining() {
+        return;
+    }
+    let over = SOURCES.with(|s| s.borrow().len()) >= guc::GRAPH_CACHE_SIZE.get() as usize
+        || PLANS.with(|p| p.get()) >= guc::PREPARED_STMT_CACHE_SIZE.get() as usize;
+    if STALE.with(|s| s.get()) || over {
+        SOURCES.with(|s| s.borrow_mut().clear());
+        WRITERS.with(|w| w.borrow_mut().clear());
+        KNOWN.with(|k| k.borrow_mut().clear());
+        PLANS.with(|p| p.set(0));
+        STALE.with(|s| s.set(false));
+    }
+}
+
+/// The TVIEWs a write to `source` must maintain.
+pub fn targets_for(source: pg_sys::Oid) -> Rc<Vec<Rc<Target>>> {
+    tidy();
+    if let Some(found) = SOURCES.with(|s| s.borrow().get(&source).cloned()) {
+        return found;
+    }
+    let (schema, name) = relation_name(source);
+    let relation = RelationName { schema, name };
+    let mut targets = Vec::new();
+    for tview in catalog::readers_of(source) {
+        let canonical = canonical_viewdef(tview.view_oid);
+        let tview_plan = plan(&canonical, &tview.key_column).unwrap_or_else(|e| raise_plan(&tview.entity, &canonical, e));
+        let Some(source_plan) = tview_plan.sources.into_iter().find(|s| s.relation == relation) else {
+            continue; // the view no longer reads it (e.g. renamed); nothing to do
+        };
+        remember(&[tview.table_oid, tview.view_oid, source]);
+        targets.push(Rc::new(Target {
+            tview,
+            key_query: source_plan.key_query,
+            key_plans: Default::default(),
+        }));
+    }
+    let targets = Rc::new(targets);
+    SOURCES.with(|s| s.borrow_mut().insert(source, targets.clone()));
+    targets
+}
+
+/// The writing statements of a TVIEW, prepared on first use.
+pub fn writer_for(tview: &Tview) -> Rc<Writer> {
+    if let Some(found) = WRITERS.with(|w| w.borrow().get(&tview.table_oid).cloned()) {
+        return found;
+    }
+    let columns = table_columns(tview.table_oid);
+    let key_array_type = Spi::get_one_with_args::<pg_sys::Oid>(
+        "SELECT t.typarray FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid \
+         WHERE a.attrelid = $1 AND a.attname = $2",
+        &[tview.table_oid.into(), tview.key_column.as_str().into()],
+    )
+    .ok()
+    .flatten()
+    .unwrap_or_else(|| raise(PgSqlErrorCode::ERRCODE_UNDEFINED_COLUMN, format!("key column of {} not found", tview.entity)));
+    let target = statements::Target {
+        schema: &tview.schema,
+        table: &tview.table,
+        view: &tview.view,
+        key: &tview.key_column,
+        columns: &columns,
+    };
+    for _ in 0..4 {
+        count_plan();
+    }
+    let writer = Rc::new(Writer {
+        delete_keyed: KeptPlan::prepare(&statements::delete_vanished(&target, true), &[key_array_type]),
+        upsert_keyed: KeptPlan::prepare(&statements::upsert_changed(&target, true), &[key_array_type]),
+        delete_all: KeptPlan::prepare(&statements::delete_vanished(&target, false), &[]),
+        upsert_all: KeptPlan::prepare(&statements::upsert_changed(&target, false), &[]),
+    });
+    remember(&[tview.table_oid, tview.view_oid]);
+    WRITERS.with(|w| w.borrow_mut().insert(tview.table_oid, writer.clone()));
+    writer
+}
+
+pub fn table_columns(table: pg_sys::Oid) -> Vec<String> {
+    Spi::connect(|client| {
+        let mut out = Vec::new();
+        let rows = client.select(
+            "SELECT attname::text FROM pg_catalog.pg_attribute \
+             WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped ORDER BY attnum",
+            None,
+            &[table.into()],
+        )?;
+        for row in rows {
+            out.extend(row.get::<String>(1)?);
+        }
+        Ok::<_, pgrx::spi::SpiError>(out)
+    })
+    .unwrap_or_else(|e| raise(PgSqlErrorCode::ERRCODE_INTERNAL_ERROR, format!("{e}")))
+}
+
+fn remember(oids: &[pg_sys::Oid]) {
+    KNOWN.with(|k| k.borrow_mut().extend(oids.iter().copied()));
+}
+
+/// Tell every backend (this one at the next command) that maintenance of
+/// these relations changed.
+pub fn invalidate(relations: &[pg_sys::Oid]) {
+    for rel in relations {
+        // SAFETY: queues an invalidation message; no pointer arguments.
+        unsafe { pg_sys::CacheInvalidateRelcacheByRelid(*rel) };
+    }
+    STALE.with(|s| s.set(true));
+}
+
+pub fn invalidate_all() {
+    // SAFETY: queues a full relcache reset message.
+    unsafe { pg_sys::CacheInvalidateRelcacheAll() };
+    STALE.with(|s| s.set(true));
+}
+
+#[pg_guard]
+unsafe extern "C-unwind" fn on_relcache_invalidation(_arg: pg_sys::Datum, relid: pg_sys::Oid) {
+    let relevant = relid == pg_sys::InvalidOid
+        || KNOWN.with(|k| k.try_borrow().map(|k| k.contains(&relid)).unwrap_or(true));
+    if relevant {
+        STALE.with(|s| s.set(true));
+    }
+}
+
+pub fn register_invalidation_callback() {
+    // SAFETY: registered once per backend from _PG_init.
+    unsafe { pg_sys::CacheRegisterRelcacheCallback(Some(on_relcache_invalidation), pg_sys::Datum::from(0)) };
+}

@@ -1,0 +1,37 @@
+//! Maintenance: one statement trigger per (source, event) computes the
+//! keys the write may have changed, per TVIEW reading that source, and
+//! applies them set-wise.  Writes to a TVIEW that other TVIEWs read fire
+//! that TVIEW's own triggers, which is how a change cascades up a stack.
+
+mod apply;
+pub mod cache;
+mod trigger;
+
+pub use apply::full_refresh_as_owner;
+
+use std::cell::Cell;
+
+thread_local! {
+    /// How many maintenance writes are running in this backend; the guard
+    /// trigger on `tv_*` tables lets writes through only when it is > 0.
+    static DEPTH: Cell<u32> = const { Cell::new(0) };
+}
+
+/// Marks this backend as writing TVIEWs on behalf of pg_tviews until
+/// dropped (also when an ERROR unwinds past it).
+pub struct Maintaining(());
+
+pub fn maintaining() -> Maintaining {
+    DEPTH.with(|d| d.set(d.get() + 1));
+    Maintaining(())
+}
+
+impl Drop for Maintaining {
+    fn drop(&mut self) {
+        DEPTH.with(|d| d.set(d.get().saturating_sub(1)));
+    }
+}
+
+pub fn is_maintaining() -> bool {
+    DEPTH.with(|d| d.get() > 0)
+}

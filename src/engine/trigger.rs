@@ -1,0 +1,96 @@
+//! The one trigger function behind every maintenance trigger: a guard
+//! BEFORE writes to `tv_*` tables, and maintenance AFTER each statement
+//! writing a source.
+
+use std::time::Instant;
+
+use pgrx::prelude::*;
+use pgrx::{PgSqlErrorCode, PgTriggerError};
+
+use pg_tviews_planner::statements::Delta;
+
+use crate::error::raise_with;
+use crate::guc::{self, LogRefreshes};
+use crate::pg::{AsRole, SettingsScope, SpiConnection, SAFE_SEARCH_PATH};
+
+use super::apply;
+use super::cache;
+
+#[pg_trigger]
+fn pg_tviews_trigger<'a>(
+    trigger: &'a PgTrigger<'a>,
+) -> Result<Option<PgHeapTuple<'a, AllocatedByPostgres>>, PgTriggerError> {
+    let operation = trigger.op()?;
+    if matches!(trigger.when()?, PgTriggerWhen::Before) {
+        guard(trigger)?;
+        return Ok(None);
+    }
+    if !guc::ENABLED.get() {
+        return Ok(None);
+    }
+    let delta = match operation {
+        PgTriggerOperation::Insert => Some(Delta::New),
+        PgTriggerOperation::Delete => Some(Delta::Old),
+        PgTriggerOperation::Update => Some(Delta::OldAndNew),
+        PgTriggerOperation::Truncate => None,
+    };
+    maintain(trigger, delta, operation_name(&operation))?;
+    Ok(None)
+}
+
+fn operation_name(op: &PgTriggerOperation) -> &'static str {
+    match op {
+        PgTriggerOperation::Insert => "INSERT",
+        PgTriggerOperation::Update => "UPDATE",
+        PgTriggerOperation::Delete => "DELETE",
+        PgTriggerOperation::Truncate => "TRUNCATE",
+    }
+}
+
+/// Direct writes to a TVIEW table would make it differ from its view.
+fn guard(trigger: &PgTrigger) -> Result<(), PgTriggerError> {
+    if super::is_maintaining() {
+        return Ok(());
+    }
+    let table = trigger.table_name()?;
+    let entity = table.strip_prefix("tv_").unwrap_or(&table).to_string();
+    raise_with(
+        PgSqlErrorCode::ERRCODE_WRONG_OBJECT_TYPE,
+        format!("cannot write to TVIEW table \"{table}\" directly"),
+        Some(format!("\"{table}\" is maintained by pg_tviews from v_{entity}.")),
+        Some(format!(
+            "Write to its source tables; SELECT pg_tviews_refresh('{entity}') rebuilds it."
+        )),
+    )
+}
+
+/// `delta` None means TRUNCATE: every dependent TVIEW is rebuilt.
+fn maintain(trigger: &PgTrigger, delta: Option<Delta>, operation: &str) -> Result<(), PgTriggerError> {
+    let source = trigger.relid()?;
+    let targets = cache::targets_for(source);
+    if targets.is_empty() {
+        return Ok(());
+    }
+    let _writing = super::maintaining();
+    let spi = SpiConnection::open();
+    // SAFETY: this is the TriggerData of the running trigger.
+    unsafe { spi.register_trigger_data(trigger.trigger_data()) };
+    let _path = SettingsScope::new(&[("search_path", SAFE_SEARCH_PATH)]);
+    let log_all = guc::LOG_REFRESHES.get() == LogRefreshes::All;
+    for target in targets.iter() {
+        let started = Instant::now();
+        let outcome = {
+            let _owner = AsRole::new(target.tview.owner);
+            match delta {
+                Some(delta) => apply::from_delta(target, delta),
+                None => Some(apply::full(&target.tview)),
+            }
+        };
+        if let (true, Some(outcome)) = (log_all, outcome) {
+            apply::log(&target.tview.entity, source, operation, &outcome, started.elapsed());
+        }
+    }
+    drop(_path);
+    drop(spi);
+    Ok(())
+}

@@ -1,0 +1,48 @@
+//! pg_tviews: tables of JSONB documents (`tv_<entity>`) kept equal to the
+//! SELECT that defines them (`v_<entity>`), row by row, inside the writing
+//! transaction.
+//!
+//! This file only wires things together:
+//! - `ddl`: turning `CREATE TABLE tv_x AS SELECT ...` into a TVIEW, and
+//!   dropping TVIEWs (event triggers, SQL functions);
+//! - `engine`: the statement trigger that maintains TVIEWs from the rows a
+//!   write changed, with plans cached per backend;
+//! - `catalog`: `pg_tview_meta` and the extension's own tables;
+//! - `ops`: functions for operators (verify, refresh, version);
+//! - `pg`: thin safe wrappers over the server internals we use.
+//! The SQL analysis itself lives in the pure-Rust `pg_tviews_planner` crate.
+
+use pgrx::prelude::*;
+
+mod catalog;
+mod ddl;
+mod engine;
+mod error;
+mod guc;
+mod ops;
+mod pg;
+
+pgrx::pg_module_magic!();
+
+extension_sql_file!("../sql/catalog.sql", name = "catalog", bootstrap);
+extension_sql_file!("../sql/event_triggers.sql", name = "event_triggers", finalize);
+
+#[pg_guard]
+pub extern "C-unwind" fn _PG_init() {
+    guc::define();
+    engine::cache::register_invalidation_callback();
+}
+
+#[cfg(any(test, feature = "pg_test"))]
+#[pg_schema]
+mod tests;
+
+/// Required by `cargo pgrx test`.
+#[cfg(test)]
+pub mod pg_test {
+    pub fn setup(_options: Vec<&str>) {}
+
+    pub fn postgresql_conf_options() -> Vec<&'static str> {
+        vec![]
+    }
+}

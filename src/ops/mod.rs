@@ -1,0 +1,5 @@
+//! Functions for operators: checking, rebuilding, describing.
+
+mod info;
+mod refresh;
+mod verify;

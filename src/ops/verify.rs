@@ -1,0 +1,34 @@
+//! `pg_tviews_verify`: the rows where a TVIEW differs from its view.
+
+use pgrx::prelude::*;
+use pgrx::PgSqlErrorCode;
+
+use pg_tviews_planner::statements;
+
+use crate::catalog;
+use crate::engine::cache::table_columns;
+use crate::error::raise;
+
+#[pg_extern]
+fn pg_tviews_verify(
+    entity: &str,
+) -> TableIterator<'static, (name!(pk, Option<String>), name!(problem, Option<String>))> {
+    let tview = catalog::by_entity_or_error(entity);
+    let columns = table_columns(tview.table_oid);
+    let sql = statements::verify(&statements::Target {
+        schema: &tview.schema,
+        table: &tview.table,
+        view: &tview.view,
+        key: &tview.key_column,
+        columns: &columns,
+    });
+    let rows = Spi::connect(|client| {
+        let mut out = Vec::new();
+        for row in client.select(&sql, None, &[])? {
+            out.push((row.get::<String>(1)?, row.get::<String>(2)?));
+        }
+        Ok::<_, pgrx::spi::SpiError>(out)
+    })
+    .unwrap_or_else(|e| raise(PgSqlErrorCode::ERRCODE_INTERNAL_ERROR, format!("{e}")));
+    TableIterator::new(rows)
+}

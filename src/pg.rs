@@ -1,0 +1,235 @@
+//! Thin wrappers over the server internals pg_tviews uses: scoped settings,
+//! running as another role, kept SPI plans, deparsing.  Everything unsafe
+//! that is not specific to one feature lives here.
+
+use std::ffi::{c_char, CStr, CString};
+
+use pgrx::pg_sys;
+use pgrx::PgSqlErrorCode;
+
+use crate::error::raise;
+
+pub fn cstring(s: &str) -> CString {
+    CString::new(s).unwrap_or_else(|_| {
+        raise(
+            PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
+            "a name or query contains a zero byte",
+        )
+    })
+}
+
+/// Settings changed for the lifetime of this value, restored on drop and,
+/// should an ERROR unwind past us, by transaction or subtransaction abort.
+pub struct SettingsScope {
+    nest_level: i32,
+}
+
+impl SettingsScope {
+    pub fn new(settings: &[(&str, &str)]) -> Self {
+        // SAFETY: plain calls into the GUC machinery with valid C strings.
+        unsafe {
+            let nest_level = pg_sys::NewGUCNestLevel();
+            for (name, value) in settings {
+                let name = cstring(name);
+                let value = cstring(value);
+                pg_sys::set_config_option(
+                    name.as_ptr(),
+                    value.as_ptr(),
+                    pg_sys::GucContext::PGC_USERSET,
+                    pg_sys::GucSource::PGC_S_SESSION,
+                    pg_sys::GucAction::GUC_ACTION_SAVE,
+                    true,
+                    pgrx::PgLogLevel::ERROR as i32,
+                    false,
+                );
+            }
+            SettingsScope { nest_level }
+        }
+    }
+}
+
+impl Drop for SettingsScope {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            // SAFETY: restores exactly the level we opened.
+            unsafe { pg_sys::AtEOXact_GUC(true, self.nest_level) }
+        }
+    }
+}
+
+/// The search_path maintenance runs with: nothing a user can shadow.
+pub const SAFE_SEARCH_PATH: &str = "pg_catalog, pg_temp";
+
+/// Run as `role` (a TVIEW's owner) for the lifetime of this value.
+pub struct AsRole {
+    saved_user: pg_sys::Oid,
+    saved_context: i32,
+}
+
+impl AsRole {
+    pub fn new(role: pg_sys::Oid) -> Self {
+        let mut saved_user = pg_sys::InvalidOid;
+        let mut saved_context = 0;
+        // SAFETY: out-parameters are valid; the context bits are the ones
+        // SECURITY DEFINER functions use.
+        unsafe {
+            pg_sys::GetUserIdAndSecContext(&mut saved_user, &mut saved_context);
+            pg_sys::SetUserIdAndSecContext(
+                role,
+                saved_context
+                    | pg_sys::SECURITY_LOCAL_USERID_CHANGE as i32
+                    | pg_sys::SECURITY_RESTRICTED_OPERATION as i32,
+            );
+        }
+        AsRole {
+            saved_user,
+            saved_context,
+        }
+    }
+}
+
+impl Drop for AsRole {
+    fn drop(&mut self) {
+        // SAFETY: restores what `new` saved (abort restores it otherwise).
+        unsafe { pg_sys::SetUserIdAndSecContext(self.saved_user, self.saved_context) }
+    }
+}
+
+extern "C-unwind" {
+    fn pg_get_querydef(query: *mut pg_sys::Query, pretty: bool) -> *mut c_char;
+}
+
+/// SQL text of an analysed query, every relation schema-qualified.
+///
+/// # Safety
+/// `query` must point to a valid analysed `Query`.
+pub unsafe fn deparse_qualified(query: *mut pg_sys::Query) -> String {
+    let _path = SettingsScope::new(&[("search_path", "")]);
+    // SAFETY (errors): an ERROR inside longjmps to the guard of our
+    // #[pg_guard] caller; no Rust value here needs dropping on that path
+    // except `_path`, which abort restores anyway.
+    let text = pg_sys::ffi::pg_guard_ffi_boundary(|| pg_get_querydef(query, false));
+    CStr::from_ptr(text).to_string_lossy().into_owned()
+}
+
+/// Is `sql` exactly one plain SELECT (no trailing second statement)?
+pub fn is_single_select(sql: &str) -> bool {
+    let text = cstring(sql);
+    // SAFETY: raw_parser returns a List of RawStmt or raises a syntax ERROR.
+    unsafe {
+        let list = pg_sys::raw_parser(text.as_ptr(), pg_sys::RawParseMode::RAW_PARSE_DEFAULT);
+        if list.is_null() || (*list).length != 1 {
+            return false;
+        }
+        let raw = (*(*list).elements).ptr_value as *mut pg_sys::RawStmt;
+        !raw.is_null() && (*(*raw).stmt).type_ == pg_sys::NodeTag::T_SelectStmt
+    }
+}
+
+/// A statement prepared once and kept for the life of the backend (or
+/// until the cache that owns it is cleared).  Must be used inside an SPI
+/// connection.
+pub struct KeptPlan(pg_sys::SPIPlanPtr);
+
+impl KeptPlan {
+    pub fn prepare(sql: &str, arg_types: &[pg_sys::Oid]) -> KeptPlan {
+        let text = cstring(sql);
+        // SAFETY: valid C string and argument type array of the given length.
+        unsafe {
+            let plan = pg_sys::SPI_prepare(
+                text.as_ptr(),
+                arg_types.len() as i32,
+                arg_types.as_ptr() as *mut pg_sys::Oid,
+            );
+            if plan.is_null() {
+                raise(
+                    PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
+                    format!("could not prepare maintenance statement: {sql}"),
+                );
+            }
+            pg_sys::SPI_keepplan(plan);
+            KeptPlan(plan)
+        }
+    }
+
+    /// Execute with the given arguments; returns rows processed.  The
+    /// result rows stay readable through `first_row_datum` until the next
+    /// execution.
+    pub fn execute(&self, args: &[pg_sys::Datum], read_only: bool) -> u64 {
+        // SAFETY: the plan was prepared with exactly args.len() arguments,
+        // none of them NULL (null flags pointer NULL means "no nulls").
+        unsafe {
+            let rc = pg_sys::SPI_execute_plan(
+                self.0,
+                args.as_ptr() as *mut pg_sys::Datum,
+                std::ptr::null(),
+                read_only,
+                0,
+            );
+            if rc < 0 {
+                raise(
+                    PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
+                    format!("maintenance statement failed with SPI code {rc}"),
+                );
+            }
+            pg_sys::SPI_processed
+        }
+    }
+}
+
+impl Drop for KeptPlan {
+    fn drop(&mut self) {
+        // SAFETY: we own the plan; SPI_freeplan needs no connection.
+        unsafe {
+            pg_sys::SPI_freeplan(self.0);
+        }
+    }
+}
+
+/// Column `column` (1-based) of the first row of the last SPI result.
+pub fn first_row_datum(column: i32) -> Option<pg_sys::Datum> {
+    // SAFETY: SPI_tuptable is the result of the last SPI execution in this
+    // connection; we check it has a row.
+    unsafe {
+        let table = pg_sys::SPI_tuptable;
+        if table.is_null() || pg_sys::SPI_processed == 0 {
+            return None;
+        }
+        let mut is_null = false;
+        let datum = pg_sys::SPI_getbinval(*(*table).vals, (*table).tupdesc, column, &mut is_null);
+        (!is_null).then_some(datum)
+    }
+}
+
+/// Open an SPI connection for the lifetime of this value.
+pub struct SpiConnection;
+
+impl SpiConnection {
+    pub fn open() -> SpiConnection {
+        // SAFETY: balanced by SPI_finish in drop (abort cleans up on ERROR).
+        let rc = unsafe { pg_sys::SPI_connect() };
+        if rc != pg_sys::SPI_OK_CONNECT as i32 {
+            raise(PgSqlErrorCode::ERRCODE_INTERNAL_ERROR, "SPI_connect failed");
+        }
+        SpiConnection
+    }
+
+    /// Make the trigger's transition tables visible to our statements.
+    ///
+    /// # Safety
+    /// `data` must be the TriggerData of the running trigger.
+    pub unsafe fn register_trigger_data(&self, data: *const pg_sys::TriggerData) {
+        pg_sys::SPI_register_trigger_data(data as *mut pg_sys::TriggerData);
+    }
+}
+
+impl Drop for SpiConnection {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            // SAFETY: we opened it.
+            unsafe {
+                pg_sys::SPI_finish();
+            }
+        }
+    }
+}
