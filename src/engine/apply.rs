@@ -32,9 +32,17 @@ impl Outcome {
     }
 }
 
-/// Maintain one TVIEW from the transition tables of the running trigger;
-/// None when the write cannot have changed it.
-pub fn from_delta(target: &Target, delta: Delta) -> Option<Outcome> {
+/// What one TVIEW needs after a write.
+pub enum Work {
+    /// Refresh these keys (an array datum valid until SPI_finish).
+    Keys { keys: pg_sys::Datum, count: i64 },
+    /// Rebuild it set-wise.
+    Full { keys: i64 },
+}
+
+/// The keys of one TVIEW the running trigger's write may have changed;
+/// None when there are none.
+pub fn find_keys(target: &Target, delta: Delta) -> Option<Work> {
     target.key_plan(delta).execute(&[], false);
     let keys = first_row_datum(1)?;
     // SAFETY: columns 2 and 3 of the key statement are int4 and float4.
@@ -44,34 +52,33 @@ pub fn from_delta(target: &Target, delta: Delta) -> Option<Outcome> {
             first_row_datum(3).and_then(|d| f32::from_datum(d, false)).unwrap_or(-1.0),
         )
     };
+    let count = i64::from(count);
     let threshold = guc::FULL_REFRESH_THRESHOLD.get();
-    if estimate > 0.0 && f64::from(count) > threshold * f64::from(estimate) {
-        let mut outcome = full(&target.tview);
-        outcome.keys = i64::from(count);
-        return Some(outcome);
+    if estimate > 0.0 && count as f64 > threshold * f64::from(estimate) {
+        Some(Work::Full { keys: count })
+    } else {
+        Some(Work::Keys { keys, count })
     }
-    let writer = cache::writer_for(&target.tview);
-    let deleted = writer.delete_keyed.execute(&[keys], false) as i64;
-    writer.upsert_keyed.execute(&[keys], false);
-    let (inserted, updated) = written_counts();
-    Some(Outcome {
-        full: false,
-        keys: i64::from(count),
-        inserted,
-        updated,
-        deleted,
-    })
 }
 
-/// Rebuild a TVIEW set-wise from its view.
-pub fn full(tview: &Tview) -> Outcome {
+pub fn write(tview: &Tview, work: Work) -> Outcome {
     let writer = cache::writer_for(tview);
-    let deleted = writer.delete_all.execute(&[], false) as i64;
-    writer.upsert_all.execute(&[], false);
+    let (full, keys, deleted) = match work {
+        Work::Keys { keys: datum, count } => {
+            let deleted = writer.delete_keyed.execute(&[datum], false) as i64;
+            writer.upsert_keyed.execute(&[datum], false);
+            (false, count, deleted)
+        }
+        Work::Full { keys } => {
+            let deleted = writer.delete_all.execute(&[], false) as i64;
+            writer.upsert_all.execute(&[], false);
+            (true, keys, deleted)
+        }
+    };
     let (inserted, updated) = written_counts();
     Outcome {
-        full: true,
-        keys: 0,
+        full,
+        keys,
         inserted,
         updated,
         deleted,
@@ -95,7 +102,7 @@ pub fn full_refresh_as_owner(tview: &Tview) -> Outcome {
     let _spi = SpiConnection::open();
     let _path = SettingsScope::new(&[("search_path", SAFE_SEARCH_PATH)]);
     let _owner = AsRole::new(tview.owner);
-    full(tview)
+    write(tview, Work::Full { keys: 0 })
 }
 
 /// One execution-store row.

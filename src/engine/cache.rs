@@ -15,7 +15,7 @@ use pgrx::prelude::*;
 use pgrx::PgSqlErrorCode;
 
 use pg_tviews_planner::statements::{self, Delta};
-use pg_tviews_planner::{plan, RelationName};
+use pg_tviews_planner::{graph, plan, RelationName};
 
 use crate::catalog::{self, Tview};
 use crate::ddl::create::{canonical_viewdef, relation_name};
@@ -106,9 +106,28 @@ pub fn targets_for(source: pg_sys::Oid) -> Rc<Vec<Rc<Target>>> {
             key_plans: Default::default(),
         }));
     }
+    sort_by_stack_depth(&mut targets);
     let targets = Rc::new(targets);
     SOURCES.with(|s| s.borrow_mut().insert(source, targets.clone()));
     targets
+}
+
+/// Lower TVIEWs first, so a TVIEW reading another one is written after it.
+fn sort_by_stack_depth(targets: &mut [Rc<Target>]) {
+    let all = catalog::all();
+    let graph: graph::Graph = all
+        .iter()
+        .map(|t| {
+            let reads = t
+                .dependencies
+                .iter()
+                .filter(|d| all.iter().any(|o| o.table_oid == **d))
+                .map(|d| d.to_u32().to_string())
+                .collect();
+            (t.table_oid.to_u32().to_string(), reads)
+        })
+        .collect();
+    targets.sort_by_cached_key(|t| graph::depth(&graph, &t.tview.table_oid.to_u32().to_string()).unwrap_or(0));
 }
 
 /// The writing statements of a TVIEW, prepared on first use.

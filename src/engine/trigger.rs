@@ -77,16 +77,28 @@ fn maintain(trigger: &PgTrigger, delta: Option<Delta>, operation: &str) -> Resul
     unsafe { spi.register_trigger_data(trigger.trigger_data()) };
     let _path = SettingsScope::new(&[("search_path", SAFE_SEARCH_PATH)]);
     let log_all = guc::LOG_REFRESHES.get() == LogRefreshes::All;
-    for target in targets.iter() {
+    // First find the keys of every TVIEW, then write: a TVIEW that reads
+    // both this source and another TVIEW derived from it must find its
+    // keys while that TVIEW still holds the rows the write removed.
+    let pending: Vec<_> = targets
+        .iter()
+        .map(|target| {
+            let _owner = AsRole::new(target.tview.owner);
+            let work = match delta {
+                Some(delta) => apply::find_keys(target, delta),
+                None => Some(apply::Work::Full { keys: 0 }),
+            };
+            (target, work)
+        })
+        .collect();
+    for (target, work) in pending {
+        let Some(work) = work else { continue };
         let started = Instant::now();
         let outcome = {
             let _owner = AsRole::new(target.tview.owner);
-            match delta {
-                Some(delta) => apply::from_delta(target, delta),
-                None => Some(apply::full(&target.tview)),
-            }
+            apply::write(&target.tview, work)
         };
-        if let (true, Some(outcome)) = (log_all, outcome) {
+        if log_all {
             apply::log(&target.tview.entity, source, operation, &outcome, started.elapsed());
         }
     }
