@@ -43,6 +43,9 @@ pub struct SourcePlan {
     pub key_query: String,
     /// How many times the relation occurs in the query (self-joins > 1).
     pub occurrences: usize,
+    /// The relation's columns the TVIEW reads; None for "maybe all".  An
+    /// UPDATE that changes none of them cannot change the TVIEW.
+    pub columns: Option<Vec<String>>,
 }
 
 /// Everything the engine needs to maintain one TVIEW.
@@ -113,11 +116,20 @@ pub fn plan(view_sql: &str, key_column: &str) -> Result<TviewPlan, PlanError> {
             Some(existing) => {
                 existing.key_query = format!("{} UNION {}", existing.key_query, key_query);
                 existing.occurrences += 1;
+                existing.columns = match (existing.columns.take(), occ.columns) {
+                    (Some(mut a), Some(b)) => {
+                        a.extend(b.into_iter().filter(|c| !a.contains(c)).collect::<Vec<_>>());
+                        a.sort();
+                        Some(a)
+                    }
+                    _ => None,
+                };
             }
             None => sources.push(SourcePlan {
                 relation: occ.relation,
                 key_query,
                 occurrences: 1,
+                columns: occ.columns,
             }),
         }
     }

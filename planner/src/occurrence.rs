@@ -8,13 +8,18 @@
 
 use std::ops::ControlFlow;
 
-use sqlparser::ast::{Ident, ObjectName, Query, TableAlias, TableFactor, VisitMut, VisitorMut};
+use sqlparser::ast::{
+    Expr, Ident, ObjectName, Query, TableAlias, TableFactor, Visit, VisitMut, Visitor, VisitorMut,
+};
 
 use crate::{PlanError, RelationName, DELTA_RELATION};
 
 pub(crate) struct Occurrence {
     pub relation: RelationName,
     pub query: Query,
+    /// Columns of the relation this occurrence reads; None when it may read
+    /// all of them (whole-row use, USING, renamed columns, unqualified names).
+    pub columns: Option<Vec<String>>,
 }
 
 pub(crate) fn split(query: &Query) -> Result<Vec<Occurrence>, PlanError> {
@@ -26,14 +31,18 @@ pub(crate) fn split(query: &Query) -> Result<Vec<Occurrence>, PlanError> {
             seen: 0,
             found: None,
         };
-        if let ControlFlow::Break(e) = copy.visit(&mut marker) {
+        if let ControlFlow::Break(e) = VisitMut::visit(&mut copy, &mut marker) {
             return Err(e);
         }
         match marker.found {
-            Some(relation) => out.push(Occurrence {
-                relation,
-                query: copy,
-            }),
+            Some((relation, alias)) => {
+                let columns = alias.and_then(|a| columns_read(&copy, &a));
+                out.push(Occurrence {
+                    relation,
+                    query: copy,
+                    columns,
+                })
+            }
             None => break,
         }
     }
@@ -43,7 +52,8 @@ pub(crate) fn split(query: &Query) -> Result<Vec<Occurrence>, PlanError> {
 struct Marker {
     target: usize,
     seen: usize,
-    found: Option<RelationName>,
+    /// The relation, and its alias unless the alias renames columns.
+    found: Option<(RelationName, Option<String>)>,
 }
 
 impl VisitorMut for Marker {
@@ -82,6 +92,7 @@ impl VisitorMut for Marker {
                 name: shown,
                 columns: vec![],
             });
+            let plain_alias = alias.columns.is_empty().then(|| alias.name.value.clone());
             *factor = TableFactor::Table {
                 name: ObjectName::from(vec![Ident::new(DELTA_RELATION)]),
                 alias: Some(alias),
@@ -94,9 +105,61 @@ impl VisitorMut for Marker {
                 sample: None,
                 index_hints: vec![],
             };
-            self.found = Some(relation);
+            self.found = Some((relation, plain_alias));
         }
         self.seen += 1;
         ControlFlow::Continue(())
     }
+}
+
+/// Columns read through `alias` anywhere in the query (canonical text
+/// qualifies every column, and aliases are unique across its levels).
+fn columns_read(query: &Query, alias: &str) -> Option<Vec<String>> {
+    struct Reads<'a> {
+        alias: &'a str,
+        columns: Vec<String>,
+    }
+    impl Visitor for Reads<'_> {
+        type Break = ();
+        fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<()> {
+            match expr {
+                Expr::CompoundIdentifier(parts) if parts.len() >= 2 => {
+                    if parts[parts.len() - 2].value == self.alias {
+                        let column = parts[parts.len() - 1].value.clone();
+                        if !self.columns.contains(&column) {
+                            self.columns.push(column);
+                        }
+                    }
+                    ControlFlow::Continue(())
+                }
+                // A whole-row use, or a name we cannot place.
+                Expr::Identifier(_) | Expr::QualifiedWildcard(..) | Expr::Wildcard(_) => {
+                    ControlFlow::Break(())
+                }
+                _ => ControlFlow::Continue(()),
+            }
+        }
+    }
+    if uses_join_shorthand(query) {
+        return None;
+    }
+    let mut reads = Reads {
+        alias,
+        columns: Vec::new(),
+    };
+    match Visit::visit(query, &mut reads) {
+        ControlFlow::Break(()) => None,
+        ControlFlow::Continue(()) => {
+            reads.columns.sort();
+            Some(reads.columns)
+        }
+    }
+}
+
+/// USING and NATURAL joins read columns without naming their table.
+/// (A text test: it may also match a string literal, which only costs the
+/// optimisation.)
+fn uses_join_shorthand(query: &Query) -> bool {
+    let text = query.to_string();
+    text.contains(" USING") || text.contains("NATURAL ")
 }

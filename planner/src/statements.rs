@@ -42,7 +42,15 @@ impl Target<'_> {
 
 /// One row: the distinct non-null keys as an array (NULL when none), their
 /// number, and the table's row estimate (for the full-refresh threshold).
-pub fn key_statement(key_query: &str, delta: Delta, table_oid: u32) -> String {
+/// For an UPDATE, when the columns the TVIEW reads are known, a one-time
+/// check skips all the work if none of them changed: the view depends
+/// only on the multiset of those columns' values.
+pub fn key_statement(
+    key_query: &str,
+    delta: Delta,
+    table_oid: u32,
+    read_columns: Option<&[String]>,
+) -> String {
     let delta_sql = match delta {
         Delta::New => format!("SELECT * FROM {NEW_TABLE}"),
         Delta::Old => format!("SELECT * FROM {OLD_TABLE}"),
@@ -50,12 +58,29 @@ pub fn key_statement(key_query: &str, delta: Delta, table_oid: u32) -> String {
             format!("SELECT * FROM {OLD_TABLE} UNION ALL SELECT * FROM {NEW_TABLE}")
         }
     };
+    let changed = match (delta, read_columns) {
+        (Delta::OldAndNew, Some(columns)) => {
+            let list = if columns.is_empty() {
+                "1".to_string()
+            } else {
+                columns
+                    .iter()
+                    .map(|c| format!("{}::text", quote_ident(c)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            format!(
+                " AND EXISTS (SELECT {list} FROM {OLD_TABLE} EXCEPT ALL SELECT {list} FROM {NEW_TABLE})"
+            )
+        }
+        _ => String::new(),
+    };
     format!(
         "WITH {DELTA_RELATION} AS ({delta_sql}) \
          SELECT ks, pg_catalog.cardinality(ks), \
                 (SELECT c.reltuples FROM pg_catalog.pg_class c WHERE c.oid = {table_oid}::pg_catalog.oid) \
          FROM (SELECT pg_catalog.array_agg(DISTINCT k) AS ks \
-               FROM ({key_query}) AS pg_tviews_keys(k) WHERE k IS NOT NULL) AS pg_tviews_agg"
+               FROM ({key_query}) AS pg_tviews_keys(k) WHERE k IS NOT NULL{changed}) AS pg_tviews_agg"
     )
 }
 
@@ -184,8 +209,17 @@ mod tests {
 
     #[test]
     fn update_delta_reads_both_transition_tables() {
-        let sql = key_statement("SELECT 1", Delta::OldAndNew, 42);
+        let sql = key_statement("SELECT 1", Delta::OldAndNew, 42, None);
         assert!(sql.contains("pg_tviews_old UNION ALL SELECT * FROM pg_tviews_new"));
         assert!(sql.contains("42::pg_catalog.oid"));
+        assert!(!sql.contains("EXCEPT ALL"));
+    }
+
+    #[test]
+    fn update_of_unread_columns_is_gated() {
+        let cols = vec!["title".to_string(), "Fk User".to_string()];
+        let sql = key_statement("SELECT 1", Delta::OldAndNew, 1, Some(&cols));
+        assert!(sql.contains(r#"EXISTS (SELECT title::text, "Fk User"::text FROM pg_tviews_old EXCEPT ALL SELECT title::text, "Fk User"::text FROM pg_tviews_new)"#), "{sql}");
+        assert!(!key_statement("SELECT 1", Delta::New, 1, Some(&cols)).contains("EXCEPT"));
     }
 }

@@ -27,6 +27,7 @@ use crate::pg::KeptPlan;
 pub struct Target {
     pub tview: Tview,
     key_query: String,
+    read_columns: Option<Vec<String>>,
     key_plans: [OnceCell<KeptPlan>; 3],
 }
 
@@ -40,7 +41,12 @@ impl Target {
         self.key_plans[slot].get_or_init(|| {
             count_plan();
             KeptPlan::prepare(
-                &statements::key_statement(&self.key_query, delta, self.tview.table_oid.to_u32()),
+                &statements::key_statement(
+                    &self.key_query,
+                    delta,
+                    self.tview.table_oid.to_u32(),
+                    self.read_columns.as_deref(),
+                ),
                 &[],
             )
         })
@@ -103,6 +109,7 @@ pub fn targets_for(source: pg_sys::Oid) -> Rc<Vec<Rc<Target>>> {
         targets.push(Rc::new(Target {
             tview,
             key_query: source_plan.key_query,
+            read_columns: source_plan.columns,
             key_plans: Default::default(),
         }));
     }

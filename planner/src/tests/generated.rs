@@ -159,3 +159,20 @@ fn nested_subqueries_at_every_depth() {
     }
     assert_eq!(n, 6);
 }
+
+#[test]
+fn columns_read_per_source_are_collected_across_occurrences() {
+    let sql = "SELECT a.pk_a AS pk_x, b.v, (SELECT max(c.w) FROM s.ta c WHERE c.g = a.g) AS m FROM (s.ta a JOIN s.tb b ON ((b.a = a.pk_a)))";
+    let planned = plan(sql, "pk_x").unwrap();
+    let cols = |name: &str| planned.sources.iter().find(|s| s.relation.name == name).unwrap().columns.clone();
+    assert_eq!(cols("ta"), Some(vec!["g".to_string(), "pk_a".to_string(), "w".to_string()]));
+    assert_eq!(cols("tb"), Some(vec!["a".to_string(), "v".to_string()]));
+}
+
+#[test]
+fn whole_row_use_means_every_column() {
+    let planned = plan("SELECT a.pk_a AS pk_x, row_to_json(a) AS j FROM s.ta a", "pk_x").unwrap();
+    assert_eq!(planned.sources[0].columns, None);
+    let planned = plan("SELECT a.pk_a AS pk_x FROM s.ta a JOIN s.tb b USING (pk_a)", "pk_x").unwrap();
+    assert!(planned.sources.iter().all(|s| s.columns.is_none()));
+}
