@@ -163,7 +163,7 @@ pub fn verify(t: &Target) -> String {
                      WHEN v.{key} IS NULL THEN 'extra' \
                      ELSE 'different' END AS problem \
          FROM {} AS t FULL JOIN {} AS v ON v.{key} = t.{key} \
-         WHERE t.{key} IS NULL OR v.{key} IS NULL OR t::text IS DISTINCT FROM v::text \
+         WHERE t.{key} IS NULL OR v.{key} IS NULL OR ROW(t.*)::text IS DISTINCT FROM ROW(v.*)::text \
          ORDER BY 1",
         t.table_sql(),
         t.view_sql()
@@ -205,6 +205,13 @@ mod tests {
         assert!(!delete_vanished(&target(&cols), false).contains("$1"));
         assert!(!upsert_changed(&target(&cols), false).contains("$1"));
         assert!(delete_vanished(&target(&cols), true).contains("t.pk_post = ANY ($1)"));
+    }
+
+    #[test]
+    fn verify_compares_whole_rows_even_when_a_column_is_named_like_an_alias() {
+        let cols = vec!["pk_post".to_string(), "v".to_string(), "t".to_string()];
+        let sql = verify(&target(&cols));
+        assert!(sql.contains("ROW(t.*)::text IS DISTINCT FROM ROW(v.*)::text"), "{sql}");
     }
 
     #[test]

@@ -93,20 +93,7 @@ pub fn adopt(table: pg_sys::Oid, view_sql: &str, skip_data: bool) {
     let view_qualified = quote_qualified(&schema, &view);
     run(&format!("CREATE VIEW {view_qualified} AS {view_sql}"));
     let view_oid = oid_of(&view_qualified);
-    check_functions(view_oid, &entity);
-
-    let canonical = canonical_viewdef(view_oid);
-    let tview_plan = plan(&canonical, &key).unwrap_or_else(|e| raise_plan(&entity, &canonical, e));
-    let mut sources = Vec::new();
-    for source in &tview_plan.sources {
-        sources.push(source_oid(&entity, &source.relation));
-        run(&key_check_statement(
-            &source.key_query,
-            &source.relation.schema,
-            &source.relation.name,
-        ));
-    }
-    check_stack(&entity, &sources);
+    let sources = analyse(view_oid, &entity, &key);
 
     if skip_data {
         let _writing = engine::maintaining();
@@ -117,30 +104,56 @@ pub fn adopt(table: pg_sys::Oid, view_sql: &str, skip_data: bool) {
         quote_qualified(&schema, &relname),
         quote_ident(&key)
     ));
-    record_view_dependency(table, view_oid);
-
     let definition = GIVEN_DEFINITION
         .with(|d| d.borrow_mut().take())
         .unwrap_or_else(|| view_sql.to_string());
-    catalog::insert(&NewTview {
-        entity: &entity,
-        schema: &schema,
-        table_oid: table,
-        view_oid,
-        key_column: &key,
-        definition: &definition,
-        dependencies: sources.clone(),
-    });
-    triggers::sync();
-    engine::cache::invalidate(&sources);
-    catalog::audit(
+    register(
+        &NewTview {
+            entity: &entity,
+            schema: &schema,
+            table_oid: table,
+            view_oid,
+            key_column: &key,
+            definition: &definition,
+            dependencies: sources,
+        },
         "CREATE",
-        &entity,
-        JsonB(json!({ "schema": schema, "definition": definition })),
     );
 }
 
-fn run(sql: &str) {
+/// Check the view can be maintained and return its sources: volatile
+/// functions, the planner's verdict, the tables it reads, the stack.
+pub fn analyse(view_oid: pg_sys::Oid, entity: &str, key: &str) -> Vec<pg_sys::Oid> {
+    check_functions(view_oid, entity);
+    let canonical = canonical_viewdef(view_oid);
+    let tview_plan = plan(&canonical, key).unwrap_or_else(|e| raise_plan(entity, &canonical, e));
+    let mut sources = Vec::new();
+    for source in &tview_plan.sources {
+        sources.push(source_oid(entity, &source.relation));
+        run(&key_check_statement(
+            &source.key_query,
+            &source.relation.schema,
+            &source.relation.name,
+        ));
+    }
+    check_stack(entity, &sources);
+    sources
+}
+
+/// Record a TVIEW whose table (with its primary key) and view exist.
+pub fn register(tview: &NewTview, operation: &str) {
+    record_view_dependency(tview.table_oid, tview.view_oid);
+    catalog::insert(tview);
+    triggers::sync();
+    engine::cache::invalidate(&tview.dependencies);
+    catalog::audit(
+        operation,
+        tview.entity,
+        JsonB(json!({ "schema": tview.schema, "definition": tview.definition })),
+    );
+}
+
+pub fn run(sql: &str) {
     if let Err(e) = Spi::run(sql) {
         raise(PgSqlErrorCode::ERRCODE_INTERNAL_ERROR, format!("{e}: {sql}"));
     }
@@ -164,7 +177,7 @@ pub fn relation_name(rel: pg_sys::Oid) -> (String, String) {
     .unwrap_or_else(|| raise(PgSqlErrorCode::ERRCODE_UNDEFINED_TABLE, format!("relation {rel:?} not found")))
 }
 
-fn check_key_column(table: pg_sys::Oid, relname: &str, key: &str) {
+pub fn check_key_column(table: pg_sys::Oid, relname: &str, key: &str) {
     let found = Spi::get_one_with_args::<bool>(
         "SELECT true FROM pg_catalog.pg_attribute \
          WHERE attrelid = $1 AND attname = $2 AND attnum > 0 AND NOT attisdropped",

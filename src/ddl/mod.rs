@@ -7,6 +7,7 @@
 //! `pg_tviews_create` runs that same CREATE TABLE AS.  Drops are cleaned
 //! up after the fact by the `sql_drop` event trigger (`drop`).
 
+mod convert;
 pub mod create;
 mod drop;
 mod event;

@@ -1,0 +1,141 @@
+//! `pg_tviews_convert_table`: adopt an existing plain table `tv_E` whose
+//! definition is the existing view `v_E`.  The table keeps its name, its
+//! indexes and its privileges; its rows are brought in line with the view
+//! (only differing rows are written).
+
+use pgrx::prelude::*;
+use pgrx::PgSqlErrorCode;
+
+use pg_tviews_planner::{quote_ident, quote_qualified};
+
+use crate::catalog::{self, NewTview};
+use crate::engine;
+use crate::error::{raise, raise_with};
+
+use super::create::{analyse, check_key_column, register, relation_name, run};
+
+#[pg_extern]
+fn pg_tviews_convert_table(table_name: &str) -> String {
+    let table = Spi::get_one_with_args::<pg_sys::Oid>(
+        "SELECT c.oid FROM pg_catalog.pg_class c WHERE c.oid = pg_catalog.to_regclass($1)",
+        &[table_name.into()],
+    )
+    .ok()
+    .flatten()
+    .unwrap_or_else(|| raise(PgSqlErrorCode::ERRCODE_UNDEFINED_TABLE, format!("table \"{table_name}\" does not exist")));
+    if catalog::by_table(table).is_some() {
+        raise(
+            PgSqlErrorCode::ERRCODE_DUPLICATE_OBJECT,
+            format!("\"{table_name}\" is already a TVIEW"),
+        );
+    }
+    let (schema, relname) = relation_name(table);
+    let Some(entity) = relname.strip_prefix("tv_").map(str::to_string) else {
+        raise_with(
+            PgSqlErrorCode::ERRCODE_INVALID_NAME,
+            format!("cannot convert \"{relname}\": a TVIEW table is named tv_<entity>"),
+            None,
+            None,
+        );
+    };
+    let kind = Spi::get_one_with_args::<String>(
+        "SELECT relkind::text FROM pg_catalog.pg_class WHERE oid = $1",
+        &[table.into()],
+    )
+    .ok()
+    .flatten();
+    if kind.as_deref() != Some("r") {
+        raise(
+            PgSqlErrorCode::ERRCODE_WRONG_OBJECT_TYPE,
+            format!("cannot convert \"{relname}\": it is not a plain table"),
+        );
+    }
+    let key = format!("pk_{entity}");
+    check_key_column(table, &relname, &key);
+    let view_name = quote_qualified(&schema, &format!("v_{entity}"));
+    let view_oid = Spi::get_one_with_args::<pg_sys::Oid>(
+        "SELECT c.oid FROM pg_catalog.pg_class c WHERE c.oid = pg_catalog.to_regclass($1) AND c.relkind = 'v'",
+        &[view_name.as_str().into()],
+    )
+    .ok()
+    .flatten()
+    .unwrap_or_else(|| {
+        raise_with(
+            PgSqlErrorCode::ERRCODE_UNDEFINED_TABLE,
+            format!("cannot convert \"{relname}\": view {view_name} does not exist"),
+            None,
+            Some("Create the view that defines the table first.".into()),
+        )
+    });
+    check_same_columns(table, view_oid, &relname, &view_name);
+    let sources = analyse(view_oid, &entity, &key);
+    ensure_primary_key(table, &schema, &relname, &key);
+    let definition = crate::ddl::create::canonical_viewdef(view_oid);
+    register(
+        &NewTview {
+            entity: &entity,
+            schema: &schema,
+            table_oid: table,
+            view_oid,
+            key_column: &key,
+            definition: definition.trim(),
+            dependencies: sources,
+        },
+        "CONVERT",
+    );
+    let tview = catalog::by_table(table)
+        .unwrap_or_else(|| raise(PgSqlErrorCode::ERRCODE_INTERNAL_ERROR, "converted TVIEW not recorded"));
+    let outcome = engine::full_refresh_as_owner(&tview);
+    format!(
+        "table {} converted to a TVIEW ({} rows written)",
+        quote_qualified(&schema, &relname),
+        outcome.written()
+    )
+}
+
+fn check_same_columns(table: pg_sys::Oid, view: pg_sys::Oid, relname: &str, view_name: &str) {
+    let describe = |rel: pg_sys::Oid| {
+        Spi::get_one_with_args::<String>(
+            "SELECT pg_catalog.string_agg(pg_catalog.quote_ident(attname) || ' ' || \
+                    pg_catalog.format_type(atttypid, atttypmod), ', ' ORDER BY attnum) \
+             FROM pg_catalog.pg_attribute WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped",
+            &[rel.into()],
+        )
+        .ok()
+        .flatten()
+        .unwrap_or_default()
+    };
+    let (t, v) = (describe(table), describe(view));
+    if t != v {
+        raise_with(
+            PgSqlErrorCode::ERRCODE_DATATYPE_MISMATCH,
+            format!("cannot convert \"{relname}\": its columns differ from those of {view_name}"),
+            Some(format!("table: ({t}); view: ({v})")),
+            None,
+        );
+    }
+}
+
+/// The key must be the primary key; add it when there is none.
+fn ensure_primary_key(table: pg_sys::Oid, schema: &str, relname: &str, key: &str) {
+    let existing = Spi::get_one_with_args::<String>(
+        "SELECT pg_catalog.string_agg(a.attname::text, ',') FROM pg_catalog.pg_index i \
+         JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey) \
+         WHERE i.indrelid = $1 AND i.indisprimary",
+        &[table.into()],
+    )
+    .ok()
+    .flatten();
+    match existing {
+        None => run(&format!(
+            "ALTER TABLE {} ADD PRIMARY KEY ({})",
+            quote_qualified(schema, relname),
+            quote_ident(key)
+        )),
+        Some(columns) if columns == key => {}
+        Some(columns) => raise(
+            PgSqlErrorCode::ERRCODE_INVALID_TABLE_DEFINITION,
+            format!("cannot convert \"{relname}\": its primary key is ({columns}), not ({key})"),
+        ),
+    }
+}
