@@ -4,14 +4,19 @@ use pgrx::{GucContext, GucFlags, GucRegistry, GucSetting, PostgresGucEnum};
 
 #[derive(PostgresGucEnum, Clone, Copy, PartialEq, Eq, Debug)]
 pub enum RefreshMode {
+    #[name = c"immediate"]
     Immediate,
+    #[name = c"deferred"]
     Deferred,
 }
 
 #[derive(PostgresGucEnum, Clone, Copy, PartialEq, Eq, Debug)]
 pub enum LogRefreshes {
+    #[name = c"off"]
     Off,
+    #[name = c"errors"]
     Errors,
+    #[name = c"all"]
     All,
 }
 

@@ -101,10 +101,15 @@ extern "C-unwind" {
 
 /// SQL text of an analysed query, every relation schema-qualified.
 ///
+/// The deparser scribbles on the tree it is given (it takes locks and fixes
+/// up join aliases, allocating in our short-lived context), so it gets a
+/// copy: the caller's tree is still used by PostgreSQL afterwards.
+///
 /// # Safety
 /// `query` must point to a valid analysed `Query`.
 pub unsafe fn deparse_qualified(query: *mut pg_sys::Query) -> String {
     let _path = SettingsScope::new(&[("search_path", "")]);
+    let query = pg_sys::copyObjectImpl(query as *const std::ffi::c_void) as *mut pg_sys::Query;
     // SAFETY (errors): an ERROR inside longjmps to the guard of our
     // #[pg_guard] caller; no Rust value here needs dropping on that path
     // except `_path`, which abort restores anyway.

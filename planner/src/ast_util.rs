@@ -4,7 +4,7 @@
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{BinaryOperator, Expr, ObjectName, Query, Visit, Visitor};
-use sqlparser::dialect::PostgreSqlDialect;
+use crate::dialect::PgCanonical;
 use sqlparser::parser::Parser;
 
 use crate::DELTA_RELATION;
@@ -70,7 +70,7 @@ fn nested(expr: Expr) -> Expr {
 
 /// Parse an expression the planner builds from known-good pieces.
 pub(crate) fn expr(sql: &str) -> Expr {
-    Parser::new(&PostgreSqlDialect {})
+    Parser::new(&PgCanonical::default())
         .try_with_sql(sql)
         .and_then(|mut p| p.parse_expr())
         .unwrap_or_else(|e| panic!("planner built an unparsable expression {sql:?}: {e}"))

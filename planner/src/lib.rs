@@ -15,6 +15,7 @@
 //! into a key query).  `graph` orders stacked TVIEWs.
 
 mod ast_util;
+mod dialect;
 pub mod graph;
 mod occurrence;
 mod parse;

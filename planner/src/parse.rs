@@ -13,7 +13,7 @@ use sqlparser::ast::{
     Cte, Expr, Query, SetExpr, Statement, TableAlias, TableFactor, Visit, VisitMut, Visitor,
     VisitorMut,
 };
-use sqlparser::dialect::PostgreSqlDialect;
+use crate::dialect::PgCanonical;
 use sqlparser::parser::Parser;
 
 use crate::{ErrorKind, PlanError};
@@ -72,7 +72,7 @@ pub(crate) fn is_reserved_keyword(word: &str) -> bool {
 
 /// Parse `sql` (a single SELECT, optionally ending in `;`).
 pub(crate) fn parse_view(sql: &str) -> Result<Query, PlanError> {
-    let statements = Parser::parse_sql(&PostgreSqlDialect {}, sql).map_err(|e| {
+    let statements = Parser::parse_sql(&PgCanonical::default(), sql).map_err(|e| {
         PlanError::new(
             ErrorKind::Syntax,
             format!("could not analyse the defining query: {e}"),

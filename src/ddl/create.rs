@@ -306,21 +306,23 @@ fn check_stack(entity: &str, sources: &[pg_sys::Oid]) {
     }
 }
 
-/// `tv_E` depends on `v_E`, so dropping the view (or, through it, a base
-/// table) drops the TVIEW only with CASCADE, PostgreSQL's own rule.
+/// `v_E` is an internal part of `tv_E`: dropping the table drops the view
+/// (also several TVIEWs of one stack in one DROP), dropping the view alone
+/// is refused, and dropping a base table reaches the TVIEW through the view
+/// (with CASCADE), all by PostgreSQL's own dependency rules.
 pub fn record_view_dependency(table: pg_sys::Oid, view: pg_sys::Oid) {
     let depender = pg_sys::ObjectAddress {
-        classId: pg_sys::RelationRelationId,
-        objectId: table,
-        objectSubId: 0,
-    };
-    let referenced = pg_sys::ObjectAddress {
         classId: pg_sys::RelationRelationId,
         objectId: view,
         objectSubId: 0,
     };
+    let referenced = pg_sys::ObjectAddress {
+        classId: pg_sys::RelationRelationId,
+        objectId: table,
+        objectSubId: 0,
+    };
     // SAFETY: both addresses name existing relations.
     unsafe {
-        pg_sys::recordDependencyOn(&depender, &referenced, pg_sys::DependencyType::DEPENDENCY_NORMAL);
+        pg_sys::recordDependencyOn(&depender, &referenced, pg_sys::DependencyType::DEPENDENCY_INTERNAL);
     }
 }

@@ -111,7 +111,7 @@ fn pg_tviews_reinstall_triggers() -> i32 {
         let recorded = Spi::get_one_with_args::<bool>(
             "SELECT true FROM pg_catalog.pg_depend WHERE classid = 'pg_catalog.pg_class'::regclass \
              AND objid = $1 AND refobjid = $2",
-            &[t.table_oid.into(), t.view_oid.into()],
+            &[t.view_oid.into(), t.table_oid.into()],
         )
         .ok()
         .flatten()

@@ -97,12 +97,21 @@ fn written_counts() -> (i64, i64) {
 
 /// A full refresh as pg_tviews_refresh runs it: as the owner, with the
 /// safe search_path, past the guard trigger.
+/// TVIEWs reading this one are brought up to date before returning.
 pub fn full_refresh_as_owner(tview: &Tview) -> Outcome {
+    let outermost = !super::is_maintaining();
     let _writing = super::maintaining();
     let _spi = SpiConnection::open();
     let _path = SettingsScope::new(&[("search_path", SAFE_SEARCH_PATH)]);
-    let _owner = AsRole::new(tview.owner);
-    write(tview, Work::Full { keys: 0 })
+    let _owner_of_queue = outermost.then(super::queue::Owner::new);
+    let outcome = {
+        let _owner = AsRole::new(tview.owner);
+        write(tview, Work::Full { keys: 0 })
+    };
+    if outermost {
+        super::queue::drain();
+    }
+    outcome
 }
 
 /// One execution-store row.

@@ -26,6 +26,8 @@ use crate::pg::KeptPlan;
 /// One TVIEW as maintained from one source.
 pub struct Target {
     pub tview: Tview,
+    /// 1 for a TVIEW reading only base tables, +1 per TVIEW level below.
+    pub stack_depth: usize,
     key_query: String,
     read_columns: Option<Vec<String>>,
     key_plans: [OnceCell<KeptPlan>; 3],
@@ -55,6 +57,8 @@ impl Target {
 
 /// The statements that write one TVIEW.
 pub struct Writer {
+    /// `array_cat($1, $2)` over key arrays of this TVIEW's key type.
+    pub concat_keys: KeptPlan,
     pub delete_keyed: KeptPlan,
     pub upsert_keyed: KeptPlan,
     pub delete_all: KeptPlan,
@@ -108,19 +112,20 @@ pub fn targets_for(source: pg_sys::Oid) -> Rc<Vec<Rc<Target>>> {
         remember(&[tview.table_oid, tview.view_oid, source]);
         targets.push(Rc::new(Target {
             tview,
+            stack_depth: 0,
             key_query: source_plan.key_query,
             read_columns: source_plan.columns,
             key_plans: Default::default(),
         }));
     }
-    sort_by_stack_depth(&mut targets);
+    set_stack_depths(&mut targets);
     let targets = Rc::new(targets);
     SOURCES.with(|s| s.borrow_mut().insert(source, targets.clone()));
     targets
 }
 
-/// Lower TVIEWs first, so a TVIEW reading another one is written after it.
-fn sort_by_stack_depth(targets: &mut [Rc<Target>]) {
+/// How high each TVIEW sits in its stack; lower ones are written first.
+fn set_stack_depths(targets: &mut [Rc<Target>]) {
     let all = catalog::all();
     let graph: graph::Graph = all
         .iter()
@@ -134,7 +139,11 @@ fn sort_by_stack_depth(targets: &mut [Rc<Target>]) {
             (t.table_oid.to_u32().to_string(), reads)
         })
         .collect();
-    targets.sort_by_cached_key(|t| graph::depth(&graph, &t.tview.table_oid.to_u32().to_string()).unwrap_or(0));
+    for target in targets.iter_mut() {
+        if let Some(t) = Rc::get_mut(target) {
+            t.stack_depth = graph::depth(&graph, &t.tview.table_oid.to_u32().to_string()).unwrap_or(1);
+        }
+    }
 }
 
 /// The writing statements of a TVIEW, prepared on first use.
@@ -158,10 +167,11 @@ pub fn writer_for(tview: &Tview) -> Rc<Writer> {
         key: &tview.key_column,
         columns: &columns,
     };
-    for _ in 0..4 {
+    for _ in 0..5 {
         count_plan();
     }
     let writer = Rc::new(Writer {
+        concat_keys: KeptPlan::prepare("SELECT pg_catalog.array_cat($1, $2)", &[key_array_type, key_array_type]),
         delete_keyed: KeptPlan::prepare(&statements::delete_vanished(&target, true), &[key_array_type]),
         upsert_keyed: KeptPlan::prepare(&statements::upsert_changed(&target, true), &[key_array_type]),
         delete_all: KeptPlan::prepare(&statements::delete_vanished(&target, false), &[]),
@@ -221,4 +231,9 @@ unsafe extern "C-unwind" fn on_relcache_invalidation(_arg: pg_sys::Datum, relid:
 pub fn register_invalidation_callback() {
     // SAFETY: registered once per backend from _PG_init.
     unsafe { pg_sys::CacheRegisterRelcacheCallback(Some(on_relcache_invalidation), pg_sys::Datum::from(0)) };
+}
+
+/// Is `rel` the table of a TVIEW (as far as the cache has seen)?
+pub fn is_tview(rel: pg_sys::Oid) -> bool {
+    WRITERS.with(|w| w.borrow().contains_key(&rel))
 }

@@ -5,6 +5,7 @@
 
 mod apply;
 pub mod cache;
+mod queue;
 mod trigger;
 
 pub use apply::full_refresh_as_owner;

@@ -2,19 +2,18 @@
 //! BEFORE writes to `tv_*` tables, and maintenance AFTER each statement
 //! writing a source.
 
-use std::time::Instant;
-
 use pgrx::prelude::*;
 use pgrx::{PgSqlErrorCode, PgTriggerError};
 
 use pg_tviews_planner::statements::Delta;
 
 use crate::error::raise_with;
-use crate::guc::{self, LogRefreshes};
+use crate::guc;
 use crate::pg::{AsRole, SettingsScope, SpiConnection, SAFE_SEARCH_PATH};
 
 use super::apply;
 use super::cache;
+use super::queue;
 
 #[pg_trigger]
 fn pg_tviews_trigger<'a>(
@@ -65,42 +64,41 @@ fn guard(trigger: &PgTrigger) -> Result<(), PgTriggerError> {
 }
 
 /// `delta` None means TRUNCATE: every dependent TVIEW is rebuilt.
-fn maintain(trigger: &PgTrigger, delta: Option<Delta>, operation: &str) -> Result<(), PgTriggerError> {
+fn maintain(
+    trigger: &PgTrigger,
+    delta: Option<Delta>,
+    operation: &'static str,
+) -> Result<(), PgTriggerError> {
     let source = trigger.relid()?;
     let targets = cache::targets_for(source);
     if targets.is_empty() {
         return Ok(());
     }
+    let outermost = !super::is_maintaining();
     let _writing = super::maintaining();
     let spi = SpiConnection::open();
     // SAFETY: this is the TriggerData of the running trigger.
     unsafe { spi.register_trigger_data(trigger.trigger_data()) };
     let _path = SettingsScope::new(&[("search_path", SAFE_SEARCH_PATH)]);
-    let log_all = guc::LOG_REFRESHES.get() == LogRefreshes::All;
-    // First find the keys of every TVIEW, then write: a TVIEW that reads
-    // both this source and another TVIEW derived from it must find its
-    // keys while that TVIEW still holds the rows the write removed.
-    let pending: Vec<_> = targets
-        .iter()
-        .map(|target| {
+    let _owner_of_queue = outermost.then(queue::Owner::new);
+    // Every TVIEW's keys are found before any is written: a TVIEW reading
+    // both this table and another TVIEW derived from it must see that
+    // TVIEW still holding the rows this write removed.
+    let operation = if super::cache::is_tview(source) { "CASCADE" } else { operation };
+    for target in targets.iter() {
+        let work = {
             let _owner = AsRole::new(target.tview.owner);
-            let work = match delta {
+            match delta {
                 Some(delta) => apply::find_keys(target, delta),
                 None => Some(apply::Work::Full { keys: 0 }),
-            };
-            (target, work)
-        })
-        .collect();
-    for (target, work) in pending {
-        let Some(work) = work else { continue };
-        let started = Instant::now();
-        let outcome = {
-            let _owner = AsRole::new(target.tview.owner);
-            apply::write(&target.tview, work)
+            }
         };
-        if log_all {
-            apply::log(&target.tview.entity, source, operation, &outcome, started.elapsed());
+        if let Some(work) = work {
+            queue::push(target, work, source, operation);
         }
+    }
+    if outermost {
+        queue::drain();
     }
     drop(_path);
     drop(spi);

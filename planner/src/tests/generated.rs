@@ -1,7 +1,7 @@
 //! Rules checked over many generated shapes: joins of every type in every
 //! position, and subqueries in every clause.
 
-use sqlparser::dialect::PostgreSqlDialect;
+use crate::dialect::PgCanonical;
 use sqlparser::parser::Parser;
 
 use crate::{plan, DELTA_RELATION};
@@ -17,7 +17,7 @@ fn key_query(sql: &str, source: &str) -> String {
 }
 
 fn parses(sql: &str) {
-    Parser::parse_sql(&PostgreSqlDialect {}, sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+    Parser::parse_sql(&PgCanonical::default(), sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
 }
 
 const JOINS: [&str; 4] = ["JOIN", "LEFT JOIN", "RIGHT JOIN", "FULL JOIN"];
@@ -175,4 +175,13 @@ fn whole_row_use_means_every_column() {
     assert_eq!(planned.sources[0].columns, None);
     let planned = plan("SELECT a.pk_a AS pk_x FROM s.ta a JOIN s.tb b USING (pk_a)", "pk_x").unwrap();
     assert!(planned.sources.iter().all(|s| s.columns.is_none()));
+}
+
+#[test]
+fn aliases_postgres_does_not_reserve_are_accepted() {
+    for alias in ["top", "view", "global", "sort", "minus"] {
+        let sql = format!("SELECT t.id AS pk_x, {alias}.name FROM (s.t t LEFT JOIN LATERAL (SELECT x.name FROM s.t x ORDER BY x.id LIMIT 1) {alias} ON (true))");
+        let q = key_query(&sql, "t");
+        parses(&q);
+    }
 }
