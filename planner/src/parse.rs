@@ -14,7 +14,9 @@ use sqlparser::ast::{
     VisitorMut,
 };
 use crate::dialect::PgCanonical;
+use sqlparser::keywords::Keyword;
 use sqlparser::parser::Parser;
+use sqlparser::tokenizer::{Token, Tokenizer};
 
 use crate::{ErrorKind, PlanError};
 
@@ -72,7 +74,8 @@ pub(crate) fn is_reserved_keyword(word: &str) -> bool {
 
 /// Parse `sql` (a single SELECT, optionally ending in `;`).
 pub(crate) fn parse_view(sql: &str) -> Result<Query, PlanError> {
-    let statements = Parser::parse_sql(&PgCanonical::default(), sql).map_err(|e| {
+    let sql = quote_top_qualifiers(sql);
+    let statements = Parser::parse_sql(&PgCanonical::default(), &sql).map_err(|e| {
         PlanError::new(
             ErrorKind::Syntax,
             format!("could not analyse the defining query: {e}"),
@@ -90,6 +93,40 @@ pub(crate) fn parse_view(sql: &str) -> Result<Query, PlanError> {
     refuse_non_deterministic(&query)?;
     inline_ctes(&mut query)?;
     Ok(query)
+}
+
+/// sqlparser reads `SELECT top.x` as a `SELECT TOP` clause whatever the
+/// dialect; PostgreSQL treats `top` as an ordinary name, and `"top"` is the
+/// same name, so quote it where it qualifies a column.
+fn quote_top_qualifiers(sql: &str) -> String {
+    let dialect = PgCanonical::default();
+    let Ok(mut tokens) = Tokenizer::new(&dialect, sql).tokenize() else {
+        return sql.to_string(); // the parser will report the problem
+    };
+    let mut changed = false;
+    for i in 0..tokens.len().saturating_sub(1) {
+        let qualifies = matches!(tokens[i + 1], Token::Period);
+        if let Token::Word(word) = &mut tokens[i] {
+            if qualifies && word.quote_style.is_none() && word.keyword == Keyword::TOP {
+                word.quote_style = Some('"');
+                word.value = word.value.to_lowercase();
+                changed = true;
+            }
+        }
+    }
+    if !changed {
+        return sql.to_string();
+    }
+    tokens
+        .iter()
+        .map(|t| match t {
+            // Token's Display does not double embedded quotes.
+            Token::Word(w) if w.quote_style == Some('"') => {
+                format!("\"{}\"", w.value.replace('"', "\"\""))
+            }
+            other => other.to_string(),
+        })
+        .collect()
 }
 
 fn refuse_non_deterministic(query: &Query) -> Result<(), PlanError> {

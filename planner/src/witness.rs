@@ -253,7 +253,11 @@ fn fix_factor(factor: &mut TableFactor, untrusted: &mut Vec<Untrusted>) -> Resul
 /// positions of the columns whose values in it cannot be trusted.
 fn derived_witness(query: &Query, lateral: bool) -> Result<(Query, Vec<usize>), PlanError> {
     let limited = query.limit_clause.is_some() || query.fetch.is_some();
-    if limited && !lateral {
+    // A derived table that refers to an outer query's rows (possible
+    // without LATERAL when it is nested in a subquery) is evaluated per
+    // outer row, exactly like a LATERAL one.
+    let per_outer_row = lateral || refers_outside(query);
+    if limited && !per_outer_row {
         return Err(PlanError::unsupported(
             "LIMIT or OFFSET in a derived table or CTE that is not LATERAL",
         )
@@ -287,6 +291,38 @@ fn derived_witness(query: &Query, lateral: bool) -> Result<(Query, Vec<usize>), 
     witness.having = None;
     witness.sort_by.clear();
     Ok((query_of(query, witness), bad))
+}
+
+/// Does `query` use a table qualifier it does not define itself?
+fn refers_outside(query: &Query) -> bool {
+    struct Names {
+        defined: Vec<String>,
+    }
+    impl Visitor for Names {
+        type Break = ();
+        fn pre_visit_table_factor(&mut self, factor: &TableFactor) -> ControlFlow<()> {
+            let alias = match factor {
+                TableFactor::Table { name, alias, .. } => alias
+                    .as_ref()
+                    .map(|a| a.name.value.clone())
+                    .or_else(|| name.0.last().and_then(|p| p.as_ident()).map(|i| i.value.clone())),
+                TableFactor::Derived { alias, .. }
+                | TableFactor::Function { alias, .. }
+                | TableFactor::NestedJoin { alias, .. } => alias.as_ref().map(|a| a.name.value.clone()),
+                _ => None,
+            };
+            self.defined.extend(alias);
+            ControlFlow::Continue(())
+        }
+    }
+    let mut names = Names { defined: vec![] };
+    let _ = query.visit(&mut names);
+    let mut used = Vec::new();
+    let _ = sqlparser::ast::visit_expressions(query, |e| {
+        used.extend(qualifiers(e));
+        ControlFlow::<()>::Continue(())
+    });
+    used.iter().any(|q| !names.defined.contains(q))
 }
 
 /// `EXISTS (witness of the outermost subquery of expr that reads the delta)`.

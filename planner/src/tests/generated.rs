@@ -185,3 +185,21 @@ fn aliases_postgres_does_not_reserve_are_accepted() {
         parses(&q);
     }
 }
+
+#[test]
+fn top_as_a_qualifier_is_a_name() {
+    let sql = "SELECT t.id AS pk_x, top.name FROM (s.t t LEFT JOIN LATERAL (SELECT x.name FROM s.t x ORDER BY x.id LIMIT 1) top ON (true))";
+    let q = key_query(sql, "t");
+    parses(&q);
+    assert!(q.contains("AS top ON (true)"), "{q}");
+    let quoted = r#"SELECT t.id AS pk_x, top."a ""b""" FROM (s.t t LEFT JOIN LATERAL (SELECT x."a ""b""" FROM s.t x LIMIT 1) top ON (true))"#;
+    parses(&key_query(quoted, "t"));
+}
+
+#[test]
+fn limit_in_a_derived_table_correlated_to_an_outer_row_is_per_row() {
+    let sql = "SELECT u.id AS pk_x, (SELECT jsonb_agg(d.title) FROM (SELECT p.title FROM s.tp p WHERE p.u = u.id ORDER BY p.c DESC LIMIT 3) d) AS top3 FROM s.tu u";
+    let q = key_query(sql, "tp");
+    assert!(q.contains("FROM pg_tviews_delta AS p WHERE p.u = u.id"), "{q}");
+    assert!(!q.contains("LIMIT"), "{q}");
+}
