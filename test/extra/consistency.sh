@@ -18,7 +18,7 @@
 #
 # Needs PGHOST/PGPORT/PGUSER of a running cluster with pg_tviews installed.
 # Knobs: CONSISTENCY_SEED (in [-1,1], default 0.31415), CONSISTENCY_STATEMENTS
-# (total random statements, default 700; e.g. 20000 for a long run; 3/4 go to
+# (total random statements, default 1000; e.g. 20000 for a long run; 3/4 go to
 # phase 1, 1/4 to phase 2), CONSISTENCY_DB (default pg_tviews_consistency),
 # CONSISTENCY_KEEP_DB=1 keeps the database, CONSISTENCY_LOG=FILE keeps the full log.
 set -uo pipefail
@@ -26,7 +26,7 @@ set -uo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 SQL_DIR="$HERE/consistency"
 SEED="${CONSISTENCY_SEED:-0.31415}"
-TOTAL="${CONSISTENCY_STATEMENTS:-700}"
+TOTAL="${CONSISTENCY_STATEMENTS:-1000}"
 DB="${CONSISTENCY_DB:-pg_tviews_consistency}"
 N1=$((TOTAL * 3 / 4))
 N2=$((TOTAL - N1))
@@ -57,6 +57,9 @@ case "$TOTAL" in ''|*[!0-9]*) fatal "CONSISTENCY_STATEMENTS must be a number" ;;
 
 echo "consistency: seed=$SEED statements=$TOTAL (plpgsql $N1, psql $N2) database=$DB"
 
+# a lock wait (e.g. behind a prepared transaction) fails instead of hanging the suite
+export PGOPTIONS="${PGOPTIONS:-} -c lock_timeout=60s"
+
 run_psql() { psql -X -v ON_ERROR_STOP=1 -q -d "$DB" "$@" >>"$LOG" 2>&1; }
 
 # 1. database, base tables, driver, TVIEW registry
@@ -71,7 +74,7 @@ run_psql -f "$SQL_DIR/schema.sql" -f "$SQL_DIR/tviews.sql" -f "$SQL_DIR/driver.s
 # 2. create the TVIEWs, one CREATE TABLE ... AS per shape, as a user would type it
 mapfile -t ENTITIES < <(psql -X -At -d "$DB" -c "SELECT entity FROM cons_tviews ORDER BY ord")
 [ "${#ENTITIES[@]}" -gt 0 ] || fatal "no TVIEWs registered"
-declare -A SHAPE CREATE_ERR
+declare -A SHAPE=() CREATE_ERR=()
 for e in "${ENTITIES[@]}"; do
     SHAPE[$e]="$(psql -X -At -d "$DB" -c "SELECT shape FROM cons_tviews WHERE entity = '$e'")"
     out="$(psql -X -q -v ON_ERROR_STOP=1 -d "$DB" -v e="$e" 2>&1 <<'SQL'
@@ -150,7 +153,8 @@ gen_script() {
             echo 'ROLLBACK;'; check "after ROLLBACK$how"
         elif [ "$sp" -eq 1 ]; then
             gid=$((gid + 1))
-            echo "PREPARE TRANSACTION 'cons_$gid';"; check "after PREPARE TRANSACTION$how"
+            # no check in between: a prepared TRUNCATE holds its ACCESS EXCLUSIVE lock
+            echo "PREPARE TRANSACTION 'cons_$gid';"
             echo "COMMIT PREPARED 'cons_$gid';"; check "after COMMIT PREPARED$how"
         else
             echo 'COMMIT;'; check "after COMMIT$how"

@@ -172,4 +172,8 @@ FROM users u
 LEFT JOIN LATERAL (SELECT array_agg(x.title ORDER BY x.views DESC, x.id) AS titles
                    FROM (SELECT p.id, p.title, p.views FROM posts p WHERE p.user_id = u.id
                          ORDER BY p.views DESC, p.id LIMIT 3) x) top3 ON true
+$q$),
+(27, 'verify_cols', 'single table with output columns named t and v', $q$
+SELECT c.id AS pk_verify_cols, c.name AS t, c.country AS v
+FROM companies c
 $q$);
