@@ -62,3 +62,7 @@ SELECT pg_catalog.pg_extension_config_dump('pg_tview_audit_log', '');
 SELECT pg_catalog.pg_extension_config_dump('pg_tview_refresh_log', '');
 SELECT pg_catalog.pg_extension_config_dump('pg_tview_audit_log_log_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('pg_tview_refresh_log_refresh_id_seq', '');
+
+-- Anyone may read what pg_tviews knows (maintenance reads it as the
+-- writing user); only pg_tviews writes it, as the extension's owner.
+GRANT SELECT ON pg_tview_meta, pg_tview_audit_log, pg_tview_refresh_log TO PUBLIC;

@@ -32,6 +32,26 @@ impl Tview {
     }
 }
 
+/// Run `f` as the owner of the extension (who installed it, a superuser),
+/// the way a SECURITY DEFINER function would: the catalog tables and the
+/// maintenance triggers belong to the extension, not to whoever happens to
+/// create a TVIEW or write a source.  Callers check the user's own rights.
+pub fn as_extension_owner<R>(f: impl FnOnce() -> R) -> R {
+    let owner = Spi::get_one::<pg_sys::Oid>(
+        "SELECT extowner FROM pg_catalog.pg_extension WHERE extname = 'pg_tviews'",
+    )
+    .ok()
+    .flatten()
+    .unwrap_or_else(|| {
+        raise(
+            PgSqlErrorCode::ERRCODE_UNDEFINED_OBJECT,
+            "extension pg_tviews is not installed in this database",
+        )
+    });
+    let _owner = crate::pg::AsRole::new(owner);
+    f()
+}
+
 /// The extension's schema, quoted.
 pub fn ext_schema() -> String {
     let schema = Spi::get_one::<String>(
@@ -140,6 +160,10 @@ pub struct NewTview<'a> {
 }
 
 pub fn insert(t: &NewTview) {
+    as_extension_owner(|| insert_row(t))
+}
+
+fn insert_row(t: &NewTview) {
     let sql = format!(
         "INSERT INTO {}.pg_tview_meta \
          (entity, schema_name, table_oid, view_oid, key_column, definition, dependencies) \
@@ -167,14 +191,16 @@ pub fn insert(t: &NewTview) {
 }
 
 pub fn delete(schema: &str, entity: &str) -> bool {
-    let sql = format!(
+    as_extension_owner(|| {
+        let sql = format!(
         "DELETE FROM {}.pg_tview_meta WHERE schema_name = $1 AND entity = $2 RETURNING 1",
         ext_schema()
     );
-    Spi::get_one_with_args::<i32>(&sql, &[schema.into(), entity.into()])
-        .ok()
-        .flatten()
-        .is_some()
+        Spi::get_one_with_args::<i32>(&sql, &[schema.into(), entity.into()])
+            .ok()
+            .flatten()
+            .is_some()
+    })
 }
 
 /// One audit row, unless `pg_tviews.audit` is off.
@@ -186,7 +212,10 @@ pub fn audit(operation: &str, entity: &str, details: pgrx::JsonB) {
         "INSERT INTO {}.pg_tview_audit_log (operation, entity, details) VALUES ($1, $2, $3)",
         ext_schema()
     );
-    if let Err(e) = Spi::run_with_args(&sql, &[operation.into(), entity.into(), details.into()]) {
+    let run = as_extension_owner(|| {
+        Spi::run_with_args(&sql, &[operation.into(), entity.into(), details.into()])
+    });
+    if let Err(e) = run {
         raise(
             PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
             format!("could not write the audit log: {e}"),

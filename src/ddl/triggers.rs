@@ -29,8 +29,13 @@ const GUARD_TRIGGER: (&str, &str) = (
 );
 
 /// Create the missing triggers and drop the ones no TVIEW needs; returns
-/// how many were created.
+/// how many were created.  Runs as the extension's owner: the triggers
+/// belong to pg_tviews (creators are checked for TRIGGER rights first).
 pub fn sync() -> i32 {
+    catalog::as_extension_owner(sync_as_owner)
+}
+
+fn sync_as_owner() -> i32 {
     let function = format!("{}.pg_tviews_trigger()", catalog::ext_schema());
     let mut wanted: BTreeSet<(u32, &str, &str)> = BTreeSet::new();
     for t in catalog::all() {

@@ -123,7 +123,7 @@ pub fn log(entity: &str, source: pg_sys::Oid, operation: &str, outcome: &Outcome
         catalog::ext_schema()
     );
     let mode = if outcome.full { "full" } else { "incremental" };
-    let run = Spi::run_with_args(
+    let run = catalog::as_extension_owner(|| Spi::run_with_args(
         &sql,
         &[
             entity.into(),
@@ -136,7 +136,7 @@ pub fn log(entity: &str, source: pg_sys::Oid, operation: &str, outcome: &Outcome
             outcome.deleted.into(),
             (took.as_secs_f64() * 1000.0).into(),
         ],
-    );
+    ));
     if let Err(e) = run {
         raise(PgSqlErrorCode::ERRCODE_INTERNAL_ERROR, format!("could not write pg_tview_refresh_log: {e}"));
     }
