@@ -57,8 +57,10 @@ impl Drop for SettingsScope {
     }
 }
 
-/// The search_path maintenance runs with: nothing a user can shadow.
-pub const SAFE_SEARCH_PATH: &str = "pg_catalog, pg_temp";
+/// Settings maintenance runs with: a search_path nothing a user creates can
+/// shadow, and no JIT, whose compile time (hundreds of milliseconds when
+/// estimates are off) dwarfs key-driven statements over a few rows.
+pub const MAINTENANCE_SETTINGS: &[(&str, &str)] = &[("search_path", "pg_catalog, pg_temp"), ("jit", "off")];
 
 /// Run as `role` (a TVIEW's owner) for the lifetime of this value.
 pub struct AsRole {

@@ -13,7 +13,7 @@ use pg_tviews_planner::statements::Delta;
 use crate::catalog::{self, Tview};
 use crate::error::raise;
 use crate::guc;
-use crate::pg::{first_row_datum, AsRole, SettingsScope, SpiConnection, SAFE_SEARCH_PATH};
+use crate::pg::{first_row_datum, AsRole, SettingsScope, SpiConnection, MAINTENANCE_SETTINGS};
 
 use super::cache::{self, Target};
 
@@ -102,7 +102,7 @@ pub fn full_refresh_as_owner(tview: &Tview) -> Outcome {
     let outermost = !super::is_maintaining();
     let _writing = super::maintaining();
     let _spi = SpiConnection::open();
-    let _path = SettingsScope::new(&[("search_path", SAFE_SEARCH_PATH)]);
+    let _path = SettingsScope::new(MAINTENANCE_SETTINGS);
     let _owner_of_queue = outermost.then(super::queue::Owner::new);
     let outcome = {
         let _owner = AsRole::new(tview.owner);

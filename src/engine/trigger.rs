@@ -9,7 +9,7 @@ use pg_tviews_planner::statements::Delta;
 
 use crate::error::raise_with;
 use crate::guc;
-use crate::pg::{AsRole, SettingsScope, SpiConnection, SAFE_SEARCH_PATH};
+use crate::pg::{AsRole, SettingsScope, SpiConnection, MAINTENANCE_SETTINGS};
 
 use super::apply;
 use super::cache;
@@ -79,7 +79,7 @@ fn maintain(
     let spi = SpiConnection::open();
     // SAFETY: this is the TriggerData of the running trigger.
     unsafe { spi.register_trigger_data(trigger.trigger_data()) };
-    let _path = SettingsScope::new(&[("search_path", SAFE_SEARCH_PATH)]);
+    let _path = SettingsScope::new(MAINTENANCE_SETTINGS);
     let _owner_of_queue = outermost.then(queue::Owner::new);
     // Every TVIEW's keys are found before any is written: a TVIEW reading
     // both this table and another TVIEW derived from it must see that

@@ -8,6 +8,7 @@ use pg_tviews_planner::statements;
 use crate::catalog;
 use crate::engine::cache::table_columns;
 use crate::error::raise;
+use crate::pg::{SettingsScope, MAINTENANCE_SETTINGS};
 
 #[pg_extern]
 fn pg_tviews_verify(
@@ -22,6 +23,7 @@ fn pg_tviews_verify(
         key: &tview.key_column,
         columns: &columns,
     });
+    let _settings = SettingsScope::new(MAINTENANCE_SETTINGS);
     let rows = Spi::connect(|client| {
         let mut out = Vec::new();
         for row in client.select(&sql, None, &[])? {
