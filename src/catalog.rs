@@ -139,14 +139,16 @@ pub fn by_entity(entity: &str) -> Option<Tview> {
 }
 
 pub fn by_entity_or_error(entity: &str) -> Tview {
-    by_entity(entity).unwrap_or_else(|| {
-        raise_with(
-            PgSqlErrorCode::ERRCODE_UNDEFINED_TABLE,
-            format!("TVIEW \"{entity}\" does not exist"),
-            None,
-            Some("SELECT entity FROM pg_tview_meta lists the TVIEWs.".into()),
-        )
-    })
+    by_entity(entity).unwrap_or_else(|| entity_not_found(entity))
+}
+
+pub fn entity_not_found(entity: &str) -> ! {
+    raise_with(
+        PgSqlErrorCode::ERRCODE_UNDEFINED_TABLE,
+        format!("TVIEW \"{entity}\" does not exist"),
+        None,
+        Some("SELECT entity FROM pg_tview_meta lists the TVIEWs.".into()),
+    )
 }
 
 pub struct NewTview<'a> {

@@ -119,6 +119,24 @@ pub unsafe fn deparse_qualified(query: *mut pg_sys::Query) -> String {
     CStr::from_ptr(text).to_string_lossy().into_owned()
 }
 
+/// Run one statement through SPI; any failure is an ERROR naming it.
+pub fn run(sql: &str) {
+    if let Err(e) = pgrx::Spi::run(sql) {
+        raise(PgSqlErrorCode::ERRCODE_INTERNAL_ERROR, format!("{e}: {sql}"));
+    }
+}
+
+/// `rel` as SQL text (quoted, schema-qualified where needed); None when it
+/// no longer exists.
+pub fn relation_text(rel: pg_sys::Oid) -> Option<String> {
+    pgrx::Spi::get_one_with_args::<String>(
+        "SELECT oid::regclass::text FROM pg_catalog.pg_class WHERE oid = $1",
+        &[rel.into()],
+    )
+    .ok()
+    .flatten()
+}
+
 /// Is `sql` exactly one plain SELECT (no trailing second statement)?
 pub fn is_single_select(sql: &str) -> bool {
     let text = cstring(sql);

@@ -12,7 +12,9 @@ use crate::catalog::{self, NewTview};
 use crate::engine;
 use crate::error::{raise, raise_with};
 
-use super::create::{analyse, check_key_column, register, relation_name, run};
+use crate::pg::run;
+
+use super::create::{analyse, check_key_column, register, relation_name};
 
 #[pg_extern]
 fn pg_tviews_convert_table(table_name: &str) -> String {

@@ -16,7 +16,7 @@ use pg_tviews_planner::{graph, plan, quote_ident, quote_qualified, RelationName}
 
 use crate::catalog::{self, NewTview};
 use crate::error::{raise, raise_plan, raise_with};
-use crate::pg::{is_single_select, SettingsScope};
+use crate::pg::{is_single_select, run, SettingsScope};
 use crate::{engine, guc};
 
 use super::triggers;
@@ -153,12 +153,6 @@ pub fn register(tview: &NewTview, operation: &str) {
         tview.entity,
         JsonB(json!({ "schema": tview.schema, "definition": tview.definition })),
     );
-}
-
-pub fn run(sql: &str) {
-    if let Err(e) = Spi::run(sql) {
-        raise(PgSqlErrorCode::ERRCODE_INTERNAL_ERROR, format!("{e}: {sql}"));
-    }
 }
 
 fn oid_of(qualified: &str) -> pg_sys::Oid {

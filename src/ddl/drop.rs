@@ -10,6 +10,7 @@ use serde_json::json;
 use crate::catalog;
 use crate::engine;
 use crate::error::raise;
+use crate::pg::{relation_text, run};
 
 use super::triggers;
 
@@ -24,10 +25,7 @@ fn pg_tviews_drop(entity: &str, if_exists: default!(bool, false)) -> String {
             format!("TVIEW {table} dropped")
         }
         None if if_exists => format!("TVIEW {entity} does not exist, skipping"),
-        None => {
-            catalog::by_entity_or_error(entity);
-            unreachable!()
-        }
+        None => catalog::entity_not_found(entity),
     }
 }
 
@@ -55,15 +53,7 @@ fn _pg_tviews_forget(schema: &str, entity: &str) {
 }
 
 fn drop_if_exists(rel: pg_sys::Oid, kind: &str) {
-    let name = Spi::get_one_with_args::<String>(
-        "SELECT oid::regclass::text FROM pg_catalog.pg_class WHERE oid = $1",
-        &[rel.into()],
-    )
-    .ok()
-    .flatten();
-    if let Some(name) = name {
-        if let Err(e) = Spi::run(&format!("DROP {kind} {name}")) {
-            raise(PgSqlErrorCode::ERRCODE_INTERNAL_ERROR, format!("could not drop {name}: {e}"));
-        }
+    if let Some(name) = relation_text(rel) {
+        run(&format!("DROP {kind} {name}"));
     }
 }

@@ -15,6 +15,7 @@ use pg_tviews_planner::statements::{NEW_TABLE, OLD_TABLE};
 
 use crate::catalog;
 use crate::error::raise;
+use crate::pg::{relation_text, run};
 
 /// Trigger name and the rest of its CREATE TRIGGER, per role.
 const SOURCE_TRIGGERS: [(&str, &str); 4] = [
@@ -87,16 +88,8 @@ fn existing_triggers() -> Vec<(pg_sys::Oid, String)> {
 }
 
 fn regclass_text(rel: pg_sys::Oid) -> String {
-    Spi::get_one_with_args::<String>("SELECT $1::oid::regclass::text", &[rel.into()])
-        .ok()
-        .flatten()
+    relation_text(rel)
         .unwrap_or_else(|| raise(PgSqlErrorCode::ERRCODE_UNDEFINED_TABLE, format!("relation {rel:?} not found")))
-}
-
-fn run(sql: &str) {
-    if let Err(e) = Spi::run(sql) {
-        raise(PgSqlErrorCode::ERRCODE_INTERNAL_ERROR, format!("{e}: {sql}"));
-    }
 }
 
 /// Create whatever maintenance trigger is missing.

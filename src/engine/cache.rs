@@ -55,6 +55,14 @@ impl Target {
     }
 }
 
+/// What a write to one source must maintain.
+pub struct SourceTargets {
+    /// The source is itself a TVIEW: its writes are cascades.
+    pub source_is_tview: bool,
+    /// Each carries its stack level; the queue orders the writes.
+    pub targets: Vec<Rc<Target>>,
+}
+
 /// The statements that write one TVIEW.
 pub struct Writer {
     /// `array_cat($1, $2)` over key arrays of this TVIEW's key type.
@@ -66,7 +74,7 @@ pub struct Writer {
 }
 
 thread_local! {
-    static SOURCES: RefCell<HashMap<pg_sys::Oid, Rc<Vec<Rc<Target>>>>> = RefCell::new(HashMap::new());
+    static SOURCES: RefCell<HashMap<pg_sys::Oid, Rc<SourceTargets>>> = RefCell::new(HashMap::new());
     static WRITERS: RefCell<HashMap<pg_sys::Oid, Rc<Writer>>> = RefCell::new(HashMap::new());
     static KNOWN: RefCell<HashSet<pg_sys::Oid>> = RefCell::new(HashSet::new());
     static STALE: Cell<bool> = const { Cell::new(false) };
@@ -95,7 +103,7 @@ fn tidy() {
 }
 
 /// The TVIEWs a write to `source` must maintain.
-pub fn targets_for(source: pg_sys::Oid) -> Rc<Vec<Rc<Target>>> {
+pub fn targets_for(source: pg_sys::Oid) -> Rc<SourceTargets> {
     tidy();
     if let Some(found) = SOURCES.with(|s| s.borrow().get(&source).cloned()) {
         return found;
@@ -119,9 +127,12 @@ pub fn targets_for(source: pg_sys::Oid) -> Rc<Vec<Rc<Target>>> {
         }));
     }
     set_stack_depths(&mut targets);
-    let targets = Rc::new(targets);
-    SOURCES.with(|s| s.borrow_mut().insert(source, targets.clone()));
-    targets
+    let found = Rc::new(SourceTargets {
+        source_is_tview: catalog::by_table(source).is_some(),
+        targets,
+    });
+    SOURCES.with(|s| s.borrow_mut().insert(source, found.clone()));
+    found
 }
 
 /// How high each TVIEW sits in its stack; lower ones are written first.
@@ -231,9 +242,4 @@ unsafe extern "C-unwind" fn on_relcache_invalidation(_arg: pg_sys::Datum, relid:
 pub fn register_invalidation_callback() {
     // SAFETY: registered once per backend from _PG_init.
     unsafe { pg_sys::CacheRegisterRelcacheCallback(Some(on_relcache_invalidation), pg_sys::Datum::from(0)) };
-}
-
-/// Is `rel` the table of a TVIEW (as far as the cache has seen)?
-pub fn is_tview(rel: pg_sys::Oid) -> bool {
-    WRITERS.with(|w| w.borrow().contains_key(&rel))
 }

@@ -70,7 +70,8 @@ fn maintain(
     operation: &'static str,
 ) -> Result<(), PgTriggerError> {
     let source = trigger.relid()?;
-    let targets = cache::targets_for(source);
+    let source_targets = cache::targets_for(source);
+    let targets = &source_targets.targets;
     if targets.is_empty() {
         return Ok(());
     }
@@ -84,7 +85,7 @@ fn maintain(
     // Every TVIEW's keys are found before any is written: a TVIEW reading
     // both this table and another TVIEW derived from it must see that
     // TVIEW still holding the rows this write removed.
-    let operation = if super::cache::is_tview(source) { "CASCADE" } else { operation };
+    let operation = if source_targets.source_is_tview { "CASCADE" } else { operation };
     for target in targets.iter() {
         let work = {
             let _owner = AsRole::new(target.tview.owner);
@@ -100,7 +101,5 @@ fn maintain(
     if outermost {
         queue::drain();
     }
-    drop(_path);
-    drop(spi);
     Ok(())
 }
