@@ -180,17 +180,34 @@ impl KeptPlan {
     /// Execute with the given arguments; returns rows processed.  The
     /// result rows stay readable through `first_row_datum` until the next
     /// execution.
+    ///
+    /// A statement that may write reads with a new snapshot, whatever the
+    /// isolation level (READ COMMITTED takes one per statement anyway):
+    /// maintenance must see what the writers it waited for committed.
+    /// Under REPEATABLE READ and SERIALIZABLE the transaction's snapshot is
+    /// the cross-check, as for foreign keys: changing a row that snapshot
+    /// cannot see raises a serialization failure (40001) instead of
+    /// silently writing over a concurrent writer.
     pub fn execute(&self, args: &[pg_sys::Datum], read_only: bool) -> u64 {
         // SAFETY: the plan was prepared with exactly args.len() arguments,
         // none of them NULL (null flags pointer NULL means "no nulls").
+        // SPI copies the snapshots it is given.
         unsafe {
-            let rc = pg_sys::SPI_execute_plan(
-                self.0,
-                args.as_ptr() as *mut pg_sys::Datum,
-                std::ptr::null(),
-                read_only,
-                0,
-            );
+            let values = args.as_ptr() as *mut pg_sys::Datum;
+            let rc = if !read_only && pg_sys::XactIsoLevel >= pg_sys::XACT_REPEATABLE_READ as i32 {
+                pg_sys::SPI_execute_snapshot(
+                    self.0,
+                    values,
+                    std::ptr::null(),
+                    pg_sys::GetLatestSnapshot(),
+                    pg_sys::GetTransactionSnapshot(),
+                    false,
+                    true,
+                    0,
+                )
+            } else {
+                pg_sys::SPI_execute_plan(self.0, values, std::ptr::null(), read_only, 0)
+            };
             if rc < 0 {
                 raise(
                     PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,

@@ -17,6 +17,8 @@
 mod ast_util;
 mod dialect;
 pub mod graph;
+pub mod locks;
+mod model;
 mod occurrence;
 mod parse;
 pub mod statements;

@@ -40,8 +40,21 @@ impl Target<'_> {
     }
 }
 
+/// `WITH pg_tviews_delta AS (...)`: the rows the statement changed.
+fn delta_cte(delta: Delta) -> String {
+    let rows = match delta {
+        Delta::New => format!("SELECT * FROM {NEW_TABLE}"),
+        Delta::Old => format!("SELECT * FROM {OLD_TABLE}"),
+        Delta::OldAndNew => {
+            format!("SELECT * FROM {OLD_TABLE} UNION ALL SELECT * FROM {NEW_TABLE}")
+        }
+    };
+    format!("WITH {DELTA_RELATION} AS ({rows})")
+}
+
 /// One row: the distinct non-null keys as an array (NULL when none), their
-/// number, and the table's row estimate (for the full-refresh threshold).
+/// number, the table's row estimate (for the full-refresh threshold), and
+/// the sorted ids of the key locks (`key_lock_seed` hashed with each key).
 /// For an UPDATE, when the columns the TVIEW reads are known, a one-time
 /// check skips all the work if none of them changed: the view depends
 /// only on the multiset of those columns' values.
@@ -50,14 +63,8 @@ pub fn key_statement(
     delta: Delta,
     table_oid: u32,
     read_columns: Option<&[String]>,
+    key_lock_seed: i64,
 ) -> String {
-    let delta_sql = match delta {
-        Delta::New => format!("SELECT * FROM {NEW_TABLE}"),
-        Delta::Old => format!("SELECT * FROM {OLD_TABLE}"),
-        Delta::OldAndNew => {
-            format!("SELECT * FROM {OLD_TABLE} UNION ALL SELECT * FROM {NEW_TABLE}")
-        }
-    };
     let changed = match (delta, read_columns) {
         (Delta::OldAndNew, Some(columns)) => {
             let list = if columns.is_empty() {
@@ -76,11 +83,47 @@ pub fn key_statement(
         _ => String::new(),
     };
     format!(
-        "WITH {DELTA_RELATION} AS ({delta_sql}) \
+        "{} \
          SELECT ks, pg_catalog.cardinality(ks), \
-                (SELECT c.reltuples FROM pg_catalog.pg_class c WHERE c.oid = {table_oid}::pg_catalog.oid) \
+                (SELECT c.reltuples FROM pg_catalog.pg_class c WHERE c.oid = {table_oid}::pg_catalog.oid), \
+                (SELECT pg_catalog.array_agg(h ORDER BY h) FROM (SELECT DISTINCT \
+                        pg_catalog.hashtextextended(k::text, {key_lock_seed}::int8) AS h \
+                        FROM pg_catalog.unnest(ks) AS k) AS pg_tviews_h) \
          FROM (SELECT pg_catalog.array_agg(DISTINCT k) AS ks \
-               FROM ({key_query}) AS pg_tviews_keys(k) WHERE k IS NOT NULL{changed}) AS pg_tviews_agg"
+               FROM ({key_query}) AS pg_tviews_keys(k) WHERE k IS NOT NULL{changed}) AS pg_tviews_agg",
+        delta_cte(delta)
+    )
+}
+
+/// A column of the written relation whose values a write locks.
+#[derive(Debug, Clone)]
+pub struct EdgeLock<'a> {
+    pub column: &'a str,
+    /// Hashed with each value: one id space per (TVIEW, edge).
+    pub seed: i64,
+    pub exclusive: bool,
+}
+
+/// One row: the sorted ids of the exclusive and of the shared edge locks
+/// the changed rows need (each NULL when none).
+pub fn edge_lock_statement(delta: Delta, locks: &[EdgeLock]) -> String {
+    let ids: Vec<String> = locks
+        .iter()
+        .map(|l| {
+            let column = quote_ident(l.column);
+            format!(
+                "SELECT pg_catalog.hashtextextended(d.{column}::text, {}::int8) AS id, {} AS exclusive \
+                 FROM {DELTA_RELATION} AS d WHERE d.{column} IS NOT NULL",
+                l.seed, l.exclusive
+            )
+        })
+        .collect();
+    format!(
+        "{} SELECT pg_catalog.array_agg(DISTINCT l.id ORDER BY l.id) FILTER (WHERE l.exclusive), \
+                pg_catalog.array_agg(DISTINCT l.id ORDER BY l.id) FILTER (WHERE NOT l.exclusive) \
+         FROM ({}) AS l",
+        delta_cte(delta),
+        ids.join(" UNION ALL ")
     )
 }
 
@@ -216,7 +259,7 @@ mod tests {
 
     #[test]
     fn update_delta_reads_both_transition_tables() {
-        let sql = key_statement("SELECT 1", Delta::OldAndNew, 42, None);
+        let sql = key_statement("SELECT 1", Delta::OldAndNew, 42, None, 7);
         assert!(sql.contains("pg_tviews_old UNION ALL SELECT * FROM pg_tviews_new"));
         assert!(sql.contains("42::pg_catalog.oid"));
         assert!(!sql.contains("EXCEPT ALL"));
@@ -225,8 +268,21 @@ mod tests {
     #[test]
     fn update_of_unread_columns_is_gated() {
         let cols = vec!["title".to_string(), "Fk User".to_string()];
-        let sql = key_statement("SELECT 1", Delta::OldAndNew, 1, Some(&cols));
+        let sql = key_statement("SELECT 1", Delta::OldAndNew, 1, Some(&cols), 7);
         assert!(sql.contains(r#"EXISTS (SELECT title::text, "Fk User"::text FROM pg_tviews_old EXCEPT ALL SELECT title::text, "Fk User"::text FROM pg_tviews_new)"#), "{sql}");
-        assert!(!key_statement("SELECT 1", Delta::New, 1, Some(&cols)).contains("EXCEPT"));
+        assert!(!key_statement("SELECT 1", Delta::New, 1, Some(&cols), 7).contains("EXCEPT"));
+    }
+
+    #[test]
+    fn edge_locks_hash_each_column_of_the_changed_rows() {
+        let locks = [
+            EdgeLock { column: "fk_user", seed: -5, exclusive: false },
+            EdgeLock { column: "Pk Post", seed: 9, exclusive: true },
+        ];
+        let sql = edge_lock_statement(Delta::New, &locks);
+        assert!(sql.starts_with("WITH pg_tviews_delta AS (SELECT * FROM pg_tviews_new)"), "{sql}");
+        assert!(sql.contains("hashtextextended(d.fk_user::text, -5::int8) AS id, false AS exclusive"), "{sql}");
+        assert!(sql.contains(r#"hashtextextended(d."Pk Post"::text, 9::int8) AS id, true AS exclusive"#), "{sql}");
+        assert!(sql.contains(r#"WHERE d."Pk Post" IS NOT NULL"#), "{sql}");
     }
 }

@@ -5,4 +5,5 @@
 
 mod errors;
 mod generated;
+mod locks;
 mod shapes;

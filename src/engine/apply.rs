@@ -16,6 +16,7 @@ use crate::guc;
 use crate::pg::{first_row_datum, AsRole, SettingsScope, SpiConnection, MAINTENANCE_SETTINGS};
 
 use super::cache::{self, Target};
+use super::locks;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Outcome {
@@ -40,25 +41,84 @@ pub enum Work {
     Full { keys: i64 },
 }
 
-/// The keys of one TVIEW the running trigger's write may have changed;
-/// None when there are none.
+/// The keys of one TVIEW the running trigger's write may have changed,
+/// locked (see `locks`); None when there are none.
 pub fn find_keys(target: &Target, delta: Delta) -> Option<Work> {
-    target.key_plan(delta).execute(&[], false);
-    let keys = first_row_datum(1)?;
-    // SAFETY: columns 2 and 3 of the key statement are int4 and float4.
-    let (count, estimate) = unsafe {
-        (
-            first_row_datum(2).and_then(|d| i32::from_datum(d, false)).unwrap_or(0),
-            first_row_datum(3).and_then(|d| f32::from_datum(d, false)).unwrap_or(-1.0),
-        )
-    };
-    let count = i64::from(count);
-    let threshold = guc::FULL_REFRESH_THRESHOLD.get();
-    if estimate > 0.0 && count as f64 > threshold * f64::from(estimate) {
-        Some(Work::Full { keys: count })
-    } else {
-        Some(Work::Keys { keys, count })
+    let mut wanted = vec![(target.tview_lock, target.coarse)];
+    if !target.coarse {
+        if let Some(plan) = target.edge_lock_plan(delta) {
+            plan.execute(&[], false);
+            let exclusive = id_column(1);
+            let shared = id_column(2);
+            if exclusive.len() + shared.len() > locks::MAX_FINE_LOCKS {
+                wanted = vec![(target.tview_lock, true)];
+            } else {
+                wanted.extend(exclusive.into_iter().map(|id| (id, true)));
+                wanted.extend(shared.into_iter().map(|id| (id, false)));
+            }
+        }
     }
+    locks::acquire(&mut wanted);
+    let whole_tview = wanted.contains(&(target.tview_lock, true));
+    loop {
+        target.key_plan(delta).execute(&[], false);
+        let keys = first_row_datum(1)?;
+        // SAFETY: columns 2 and 3 of the key statement are int4 and float4.
+        let (count, estimate) = unsafe {
+            (
+                first_row_datum(2).and_then(|d| i32::from_datum(d, false)).unwrap_or(0),
+                first_row_datum(3).and_then(|d| f32::from_datum(d, false)).unwrap_or(-1.0),
+            )
+        };
+        let count = i64::from(count);
+        if full_refresh_pays(count, estimate) {
+            locks::acquire(&mut vec![(target.tview_lock, true)]);
+            return Some(Work::Full { keys: count });
+        }
+        if whole_tview {
+            return Some(Work::Keys { keys, count });
+        }
+        let ids = id_column(4);
+        let mut wanted: Vec<(i64, bool)> = if ids.len() > locks::MAX_FINE_LOCKS {
+            vec![(target.tview_lock, true)]
+        } else {
+            ids.into_iter().map(|id| (id, true)).collect()
+        };
+        // Having waited, look again: the writer we waited for may have
+        // moved rows to keys we did not find.
+        if !locks::acquire(&mut wanted) {
+            return Some(Work::Keys { keys, count });
+        }
+    }
+}
+
+/// Below this many keys a statement stays incremental whatever the
+/// threshold (unless it is 0): a rebuild locks the whole TVIEW, and small
+/// key sets cost little either way.
+const MIN_FULL_REFRESH_KEYS: i64 = 64;
+
+/// Should a statement touching `count` keys of a TVIEW of about `estimate`
+/// rows rebuild it instead (`pg_tviews.full_refresh_threshold`)?
+fn full_refresh_pays(count: i64, estimate: f32) -> bool {
+    let threshold = guc::FULL_REFRESH_THRESHOLD.get();
+    if threshold == 0.0 {
+        return count > 0;
+    }
+    estimate > 0.0 && count > MIN_FULL_REFRESH_KEYS && count as f64 > threshold * f64::from(estimate)
+}
+
+/// A full rebuild (TRUNCATE), holding the whole TVIEW.
+pub fn full_locked(target: &Target) -> Work {
+    locks::acquire(&mut vec![(target.tview_lock, true)]);
+    Work::Full { keys: 0 }
+}
+
+/// Column `n` of the last result's first row as lock ids (int8[]).
+fn id_column(n: i32) -> Vec<i64> {
+    // SAFETY: the caller's statement returns an int8[] in column n.
+    first_row_datum(n)
+        .and_then(|d| unsafe { Vec::<i64>::from_datum(d, false) })
+        .unwrap_or_default()
 }
 
 pub fn write(tview: &Tview, work: Work) -> Outcome {
@@ -104,6 +164,7 @@ pub fn full_refresh_as_owner(tview: &Tview) -> Outcome {
     let _spi = SpiConnection::open();
     let _path = SettingsScope::new(MAINTENANCE_SETTINGS);
     let _owner_of_queue = outermost.then(super::queue::Owner::new);
+    locks::acquire(&mut vec![(locks::tview_lock(tview.table_oid), true)]);
     let outcome = {
         let _owner = AsRole::new(tview.owner);
         write(tview, Work::Full { keys: 0 })

@@ -15,7 +15,8 @@ use pgrx::prelude::*;
 use pgrx::PgSqlErrorCode;
 
 use pg_tviews_planner::statements::{self, Delta};
-use pg_tviews_planner::{graph, plan, RelationName};
+use pg_tviews_planner::locks::lock_plan;
+use pg_tviews_planner::{graph, plan, quote_qualified, RelationName};
 
 use crate::catalog::{self, Tview};
 use crate::ddl::create::{canonical_viewdef, relation_name};
@@ -23,24 +24,37 @@ use crate::error::{raise, raise_plan};
 use crate::guc;
 use crate::pg::KeptPlan;
 
+use super::locks;
+
 /// One TVIEW as maintained from one source.
 pub struct Target {
     pub tview: Tview,
     /// 1 for a TVIEW reading only base tables, +1 per TVIEW level below.
     pub stack_depth: usize,
+    /// Writes to this source lock the whole TVIEW (see engine::locks).
+    pub coarse: bool,
+    /// Id of the TVIEW-wide lock.
+    pub tview_lock: i64,
     key_query: String,
     read_columns: Option<Vec<String>>,
+    key_lock_seed: i64,
+    /// (column, seed, exclusive) per edge lock.
+    edge_locks: Vec<(String, i64, bool)>,
     key_plans: [OnceCell<KeptPlan>; 3],
+    edge_lock_plans: [OnceCell<KeptPlan>; 3],
+}
+
+fn slot(delta: Delta) -> usize {
+    match delta {
+        Delta::New => 0,
+        Delta::Old => 1,
+        Delta::OldAndNew => 2,
+    }
 }
 
 impl Target {
     pub fn key_plan(&self, delta: Delta) -> &KeptPlan {
-        let slot = match delta {
-            Delta::New => 0,
-            Delta::Old => 1,
-            Delta::OldAndNew => 2,
-        };
-        self.key_plans[slot].get_or_init(|| {
+        self.key_plans[slot(delta)].get_or_init(|| {
             count_plan();
             KeptPlan::prepare(
                 &statements::key_statement(
@@ -48,10 +62,32 @@ impl Target {
                     delta,
                     self.tview.table_oid.to_u32(),
                     self.read_columns.as_deref(),
+                    self.key_lock_seed,
                 ),
                 &[],
             )
         })
+    }
+
+    /// The statement finding the edge locks of the changed rows; None when
+    /// the source has no edge to lock.
+    pub fn edge_lock_plan(&self, delta: Delta) -> Option<&KeptPlan> {
+        if self.edge_locks.is_empty() {
+            return None;
+        }
+        Some(self.edge_lock_plans[slot(delta)].get_or_init(|| {
+            count_plan();
+            let locks: Vec<statements::EdgeLock> = self
+                .edge_locks
+                .iter()
+                .map(|(column, seed, exclusive)| statements::EdgeLock {
+                    column,
+                    seed: *seed,
+                    exclusive: *exclusive,
+                })
+                .collect();
+            KeptPlan::prepare(&statements::edge_lock_statement(delta, &locks), &[])
+        }))
     }
 }
 
@@ -117,13 +153,36 @@ pub fn targets_for(source: pg_sys::Oid) -> Rc<SourceTargets> {
         let Some(source_plan) = tview_plan.sources.into_iter().find(|s| s.relation == relation) else {
             continue; // the view no longer reads it (e.g. renamed); nothing to do
         };
+        let source_locks = lock_plan(&canonical, &tview.key_column)
+            .unwrap_or_else(|e| raise_plan(&tview.entity, &canonical, e))
+            .into_iter()
+            .find(|(r, _)| *r == relation)
+            .map(|(_, l)| l)
+            .unwrap_or_default();
+        let tview_lock = locks::tview_lock(tview.table_oid);
+        let edge_locks = source_locks
+            .columns
+            .iter()
+            .map(|c| {
+                let seed = locks::id_of(&format!("{tview_lock}:{}", c.edge));
+                // Writers on the two ends of an edge must conflict; two
+                // writers on its many side (posts of one user) need not.
+                let shared = is_unique(&c.peer, &c.peer_column) && !is_unique(&relation, &c.column);
+                (c.column.clone(), seed, !shared)
+            })
+            .collect();
         remember(&[tview.table_oid, tview.view_oid, source]);
         targets.push(Rc::new(Target {
             tview,
             stack_depth: 0,
+            coarse: source_locks.coarse,
+            tview_lock,
             key_query: source_plan.key_query,
             read_columns: source_plan.columns,
+            key_lock_seed: locks::id_of(&format!("{tview_lock}:key")),
+            edge_locks,
             key_plans: Default::default(),
+            edge_lock_plans: Default::default(),
         }));
     }
     set_stack_depths(&mut targets);
@@ -133,6 +192,20 @@ pub fn targets_for(source: pg_sys::Oid) -> Rc<SourceTargets> {
     });
     SOURCES.with(|s| s.borrow_mut().insert(source, found.clone()));
     found
+}
+
+/// Is `column` alone a unique key of `relation`?
+fn is_unique(relation: &RelationName, column: &str) -> bool {
+    Spi::get_one_with_args::<bool>(
+        "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_index i \
+           JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] \
+           WHERE i.indrelid = pg_catalog.to_regclass($1) AND i.indisunique AND i.indnkeyatts = 1 \
+             AND i.indpred IS NULL AND a.attname = $2)",
+        &[quote_qualified(&relation.schema, &relation.name).into(), column.into()],
+    )
+    .ok()
+    .flatten()
+    .unwrap_or(false)
 }
 
 /// How high each TVIEW sits in its stack; lower ones are written first.

@@ -5,6 +5,7 @@
 
 mod apply;
 pub mod cache;
+mod locks;
 mod queue;
 mod trigger;
 

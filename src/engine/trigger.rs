@@ -91,7 +91,7 @@ fn maintain(
             let _owner = AsRole::new(target.tview.owner);
             match delta {
                 Some(delta) => apply::find_keys(target, delta),
-                None => Some(apply::Work::Full { keys: 0 }),
+                None => Some(apply::full_locked(target)),
             }
         };
         if let Some(work) = work {
