@@ -17,6 +17,7 @@
 mod ast_util;
 mod dialect;
 pub mod graph;
+pub mod indexes;
 pub mod locks;
 mod model;
 mod occurrence;

@@ -5,5 +5,6 @@
 
 mod errors;
 mod generated;
+mod indexes;
 mod locks;
 mod shapes;
