@@ -8,7 +8,8 @@
 //! - `engine`: the statement trigger that maintains TVIEWs from the rows a
 //!   write changed, with plans cached per backend;
 //! - `catalog`: `pg_tview_meta` and the extension's own tables;
-//! - `ops`: functions for operators (verify, refresh, version);
+//! - `ops`: functions for operators (verify, refresh, health check,
+//!   analysis, history; `sql/ops.sql` holds their views);
 //! - `pg`: thin safe wrappers over the server internals we use.
 //! The SQL analysis itself lives in the pure-Rust `pg_tviews_planner` crate.
 
@@ -26,6 +27,11 @@ pgrx::pg_module_magic!();
 
 extension_sql_file!("../sql/catalog.sql", name = "catalog", bootstrap);
 extension_sql_file!("../sql/event_triggers.sql", name = "event_triggers", finalize);
+extension_sql_file!(
+    "../sql/ops.sql",
+    name = "ops",
+    requires = ["catalog", ops::history::pg_tviews_purge_history]
+);
 
 #[pg_guard]
 pub extern "C-unwind" fn _PG_init() {

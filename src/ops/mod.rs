@@ -1,5 +1,12 @@
-//! Functions for operators: checking, rebuilding, describing.
+//! Functions for operators: checking, rebuilding, describing, analysing.
 
+mod analyze_cascade;
+mod cascade_path;
+mod health;
+mod history;
 mod info;
+mod query;
 mod refresh;
+mod rollback;
+mod suggest_indexes;
 mod verify;

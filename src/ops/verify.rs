@@ -5,7 +5,7 @@ use pgrx::PgSqlErrorCode;
 
 use pg_tviews_planner::statements;
 
-use crate::catalog;
+use crate::catalog::{self, Tview};
 use crate::engine::cache::table_columns;
 use crate::error::raise;
 use crate::pg::{SettingsScope, MAINTENANCE_SETTINGS};
@@ -15,14 +15,7 @@ fn pg_tviews_verify(
     entity: &str,
 ) -> TableIterator<'static, (name!(pk, Option<String>), name!(problem, Option<String>))> {
     let tview = catalog::by_entity_or_error(entity);
-    let columns = table_columns(tview.table_oid);
-    let sql = statements::verify(&statements::Target {
-        schema: &tview.schema,
-        table: &tview.table,
-        view: &tview.view,
-        key: &tview.key_column,
-        columns: &columns,
-    });
+    let sql = statement(&tview);
     let _settings = SettingsScope::new(MAINTENANCE_SETTINGS);
     let rows = Spi::connect(|client| {
         let mut out = Vec::new();
@@ -33,4 +26,16 @@ fn pg_tviews_verify(
     })
     .unwrap_or_else(|e| raise(PgSqlErrorCode::ERRCODE_INTERNAL_ERROR, format!("{e}")));
     TableIterator::new(rows)
+}
+
+/// The comparison of a TVIEW with its view: (key as text, problem) rows.
+pub fn statement(tview: &Tview) -> String {
+    let columns = table_columns(tview.table_oid);
+    statements::verify(&statements::Target {
+        schema: &tview.schema,
+        table: &tview.table,
+        view: &tview.view,
+        key: &tview.key_column,
+        columns: &columns,
+    })
 }
