@@ -3,12 +3,14 @@
 #   a. planner    cargo test -p pg_tviews_planner
 #   b. pgrx       cargo pgrx test pg15 (root package, feature pg_test, server run as postgres)
 #   c. pg_regress test/schedule (or every test/sql/*.sql) against a throw-away cluster
-#   d. extra      each executable test/extra/*.sh, against the same cluster; its last
+#   d. isolation  test/isolation/isolation_schedule (specs/*.spec) with pg_isolation_regress,
+#                 against the same cluster, in its own database isolation_regression
+#   e. extra      each executable test/extra/*.sh, against the same cluster; its last
 #                 output line must be "N passed, N failed"
 # A suite that cannot build or run counts as one failed test. The last line printed is
 # "N passed, N failed" for all suites; the exit status is 1 if anything failed.
 # Full logs go to target/test-logs/; VERBOSE=1 also streams them to the terminal.
-# SUITES="planner pgrx regress" (the default) picks suites; "regress" includes c and d.
+# SUITES="planner pgrx regress" (the default) picks suites; "regress" includes c, d and e.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 . "$(dirname "$0")/cluster.sh"
@@ -17,6 +19,7 @@ cd "$REPO_ROOT"
 LOG_DIR="$REPO_ROOT/target/test-logs"
 PGRX_PGDATA="$REPO_ROOT/target/test-pgdata"
 PG_REGRESS="$("$PG_CONFIG" --pkglibdir)/pgxs/src/test/regress/pg_regress"
+PG_ISOLATION_REGRESS="$("$PG_CONFIG" --pkglibdir)/pgxs/src/test/isolation/pg_isolation_regress"
 TOTAL_PASSED=0
 TOTAL_FAILED=0
 SUMMARY=()
@@ -114,22 +117,23 @@ regress_counts() {
 
 # pg_regress --use-existing does not create its database: make it the way pg_regress
 # would for a temporary instance (it sets PGTZ=PST8PDT, PGDATESTYLE="Postgres, MDY" itself).
+# create_regress_db [DB]: default regression.
 create_regress_db() {
-    "$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -d postgres <<'SQL'
+    "$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -v db="${1:-regression}" -d postgres <<'SQL'
 SET client_min_messages = warning;
-DROP DATABASE IF EXISTS regression;
-CREATE DATABASE regression TEMPLATE = template0;
-ALTER DATABASE regression SET lc_messages TO 'C';
-ALTER DATABASE regression SET lc_monetary TO 'C';
-ALTER DATABASE regression SET lc_numeric TO 'C';
-ALTER DATABASE regression SET lc_time TO 'C';
-ALTER DATABASE regression SET bytea_output TO 'hex';
-ALTER DATABASE regression SET timezone_abbreviations TO 'Default';
+DROP DATABASE IF EXISTS :"db";
+CREATE DATABASE :"db" TEMPLATE = template0;
+ALTER DATABASE :"db" SET lc_messages TO 'C';
+ALTER DATABASE :"db" SET lc_monetary TO 'C';
+ALTER DATABASE :"db" SET lc_numeric TO 'C';
+ALTER DATABASE :"db" SET lc_time TO 'C';
+ALTER DATABASE :"db" SET bytea_output TO 'hex';
+ALTER DATABASE :"db" SET timezone_abbreviations TO 'Default';
 SQL
 }
 
 regress_suite() {
-    local log="$LOG_DIR/pg_regress.log" rc=0 passed failed note tests=()
+    local log="$LOG_DIR/pg_regress.log" rc=0 tests=()
     if [ -f test/schedule ]; then
         tests=(--schedule=test/schedule)
     else
@@ -148,8 +152,16 @@ regress_suite() {
     fi
     run_logged "$log" "$PG_REGRESS" --inputdir=test --outputdir=test --bindir="$PGBIN" \
         --use-existing --host=/tmp --port="$PGPORT" --user=postgres "${tests[@]}" || rc=$?
+    regress_result pg_regress "$log" "$rc" test/regression.diffs
+}
+
+# regress_result NAME LOG RC DIFFS: record a pg_regress-style run (pg_regress or
+# pg_isolation_regress) from its summary line; on failure show the diffs and server log.
+regress_result() {
+    local name="$1" log="$2" rc="$3" diffs="$4" passed failed note
     [ -n "${VERBOSE:-}" ] || grep -E '^(test |ok |not ok |     |parallel group)' "$log" || true
-    read -r passed failed note < <(regress_counts "$log"; echo)
+    # "|| true": under pipefail a log without a summary line makes regress_counts fail
+    read -r passed failed note < <(regress_counts "$log" || true; echo)
     if [ -z "$passed" ]; then
         passed=0 failed=1 note="exit $rc: no summary, crashed"
     elif [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
@@ -157,12 +169,32 @@ regress_suite() {
     fi
     if [ "$failed" -gt 0 ]; then
         [ -z "$note" ] || show_failure "$log"
-        if [ -f test/regression.diffs ]; then
-            echo "---- test/regression.diffs ----"; head -n 500 test/regression.diffs; echo "----"
+        if [ -f "$diffs" ]; then
+            echo "---- $diffs ----"; head -n 500 "$diffs"; echo "----"
         fi
         echo "---- server log (last 30 lines) ----"; cluster_log "$CLUSTER" 30; echo "----"
     fi
-    record pg_regress "$passed" "$failed" "$note"
+    record "$name" "$passed" "$failed" "$note"
+}
+
+# Concurrency interleavings (SPEC 3.3): isolationtester specs in test/isolation, run by
+# pg_isolation_regress in the order of test/isolation/isolation_schedule. A step that
+# waits where it should not is cancelled after PGISOLATIONTIMEOUT seconds (60 here).
+isolation_suite() {
+    local log="$LOG_DIR/isolation.log" dir=test/isolation rc=0
+    if [ ! -f "$dir/isolation_schedule" ]; then
+        record isolation 0 1 "no $dir/isolation_schedule"; return
+    fi
+    say "[isolation] $dir/isolation_schedule"
+    rm -rf "$dir/results" "$dir/regression.diffs" "$dir/regression.out"
+    if ! create_regress_db isolation_regression; then
+        record isolation 0 1 "could not create database isolation_regression"; return
+    fi
+    PGISOLATIONTIMEOUT="${PGISOLATIONTIMEOUT:-60}" run_logged "$log" "$PG_ISOLATION_REGRESS" \
+        --inputdir="$dir" --outputdir="$dir" --bindir="$PGBIN" --use-existing --host=/tmp \
+        --port="$PGPORT" --user=postgres --dbname=isolation_regression \
+        --schedule="$dir/isolation_schedule" || rc=$?
+    regress_result isolation "$log" "$rc" "$dir/regression.diffs"
 }
 
 extra_suite() {
@@ -199,7 +231,8 @@ if want pgrx; then
     PGRX_BEFORE=""
 fi
 
-# c + d. install, then pg_regress and the extra suites against one throw-away cluster
+# c + d + e. install, then pg_regress, isolation and the extra suites against one
+# throw-away cluster
 regress_and_extras() {
     local f extras=() setup_error=""
     for f in test/extra/*.sh; do [ -f "$f" ] && [ -x "$f" ] && extras+=("$f"); done
@@ -212,9 +245,11 @@ regress_and_extras() {
     fi
     if [ -n "$setup_error" ]; then
         record pg_regress 0 1 "$setup_error"
+        record isolation 0 1 "$setup_error"
         for f in "${extras[@]}"; do record "extra/$(basename "$f" .sh)" 0 1 "$setup_error"; done
     else
         regress_suite
+        isolation_suite
         for f in "${extras[@]}"; do extra_suite "$f"; done
     fi
     cleanup
