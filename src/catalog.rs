@@ -24,6 +24,8 @@ pub struct Tview {
     pub key_column: String,
     pub owner: pg_sys::Oid,
     pub dependencies: Vec<pg_sys::Oid>,
+    /// Maintained at commit (`refresh_mode = 'deferred'`).
+    pub deferred: bool,
 }
 
 impl Tview {
@@ -73,7 +75,7 @@ fn select(filter: &str, args: &[DatumWithOid]) -> Vec<Tview> {
     let sql = format!(
         "SELECT m.entity, m.schema_name::text, m.table_oid::oid, m.view_oid::oid, \
                 c.relname::text, vc.relname::text, m.key_column::text, c.relowner, \
-                m.dependencies::oid[] \
+                m.dependencies::oid[], m.refresh_mode = 'deferred' \
          FROM {}.pg_tview_meta m \
          JOIN pg_catalog.pg_class c ON c.oid = m.table_oid \
          JOIN pg_catalog.pg_class vc ON vc.oid = m.view_oid \
@@ -93,6 +95,7 @@ fn select(filter: &str, args: &[DatumWithOid]) -> Vec<Tview> {
                 key_column: row.get::<String>(7)?.unwrap_or_default(),
                 owner: row.get::<pg_sys::Oid>(8)?.unwrap_or(pg_sys::InvalidOid),
                 dependencies: row.get::<Vec<pg_sys::Oid>>(9)?.unwrap_or_default(),
+                deferred: row.get::<bool>(10)?.unwrap_or(false),
             });
         }
         Ok(out)
@@ -202,6 +205,18 @@ pub fn delete(schema: &str, entity: &str) -> bool {
             .ok()
             .flatten()
             .is_some()
+    })
+}
+
+pub fn set_refresh_mode(tview: &Tview, mode: &str) {
+    as_extension_owner(|| {
+        let sql = format!(
+            "UPDATE {}.pg_tview_meta SET refresh_mode = $1 WHERE table_oid = $2::oid::regclass",
+            ext_schema()
+        );
+        if let Err(e) = Spi::run_with_args(&sql, &[mode.into(), tview.table_oid.into()]) {
+            raise(PgSqlErrorCode::ERRCODE_INTERNAL_ERROR, format!("could not set the refresh mode: {e}"));
+        }
     })
 }
 

@@ -37,6 +37,7 @@ extension_sql_file!(
 pub extern "C-unwind" fn _PG_init() {
     guc::define();
     engine::cache::register_invalidation_callback();
+    engine::queue::register_callbacks();
 }
 
 #[cfg(any(test, feature = "pg_test"))]

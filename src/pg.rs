@@ -243,6 +243,27 @@ pub fn first_row_datum(column: i32) -> Option<pg_sys::Datum> {
     }
 }
 
+/// The transaction snapshot made active for the lifetime of this value:
+/// SPI needs one outside a statement (at PRE_COMMIT).
+pub struct ActiveSnapshot(());
+
+impl ActiveSnapshot {
+    pub fn push() -> ActiveSnapshot {
+        // SAFETY: balanced by PopActiveSnapshot in drop (abort cleans up on ERROR).
+        unsafe { pg_sys::PushActiveSnapshot(pg_sys::GetTransactionSnapshot()) };
+        ActiveSnapshot(())
+    }
+}
+
+impl Drop for ActiveSnapshot {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            // SAFETY: pops what `push` pushed.
+            unsafe { pg_sys::PopActiveSnapshot() };
+        }
+    }
+}
+
 /// Open an SPI connection for the lifetime of this value.
 pub struct SpiConnection;
 

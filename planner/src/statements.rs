@@ -82,16 +82,30 @@ pub fn key_statement(
         }
         _ => String::new(),
     };
+    keys_select(&delta_cte(delta), key_query, table_oid, &changed, key_lock_seed)
+}
+
+/// The key statement (same columns as `key_statement`) for rows named by
+/// hand: the current rows of `source` whose column `key` is in `$1`.
+pub fn key_statement_for_rows(key_query: &str, source_schema: &str, source_name: &str, key: &str, table_oid: u32) -> String {
+    let cte = format!(
+        "WITH {DELTA_RELATION} AS (SELECT * FROM {} AS s WHERE s.{} = ANY ($1))",
+        crate::quote_qualified(source_schema, source_name),
+        quote_ident(key)
+    );
+    keys_select(&cte, key_query, table_oid, "", 0)
+}
+
+fn keys_select(cte: &str, key_query: &str, table_oid: u32, changed: &str, key_lock_seed: i64) -> String {
     format!(
-        "{} \
+        "{cte} \
          SELECT ks, pg_catalog.cardinality(ks), \
                 (SELECT c.reltuples FROM pg_catalog.pg_class c WHERE c.oid = {table_oid}::pg_catalog.oid), \
                 (SELECT pg_catalog.array_agg(h ORDER BY h) FROM (SELECT DISTINCT \
                         pg_catalog.hashtextextended(k::text, {key_lock_seed}::int8) AS h \
                         FROM pg_catalog.unnest(ks) AS k) AS pg_tviews_h) \
          FROM (SELECT pg_catalog.array_agg(DISTINCT k) AS ks \
-               FROM ({key_query}) AS pg_tviews_keys(k) WHERE k IS NOT NULL{changed}) AS pg_tviews_agg",
-        delta_cte(delta)
+               FROM ({key_query}) AS pg_tviews_keys(k) WHERE k IS NOT NULL{changed}) AS pg_tviews_agg"
     )
 }
 

@@ -163,14 +163,13 @@ pub fn full_refresh_as_owner(tview: &Tview) -> Outcome {
     let _writing = super::maintaining();
     let _spi = SpiConnection::open();
     let _path = SettingsScope::new(MAINTENANCE_SETTINGS);
-    let _owner_of_queue = outermost.then(super::queue::Owner::new);
     locks::acquire(&mut vec![(locks::tview_lock(tview.table_oid), true)]);
     let outcome = {
         let _owner = AsRole::new(tview.owner);
         write(tview, Work::Full { keys: 0 })
     };
     if outermost {
-        super::queue::drain();
+        super::queue::drain(false);
     }
     outcome
 }

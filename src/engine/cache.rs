@@ -69,6 +69,10 @@ impl Target {
         })
     }
 
+    pub fn key_query(&self) -> &str {
+        &self.key_query
+    }
+
     /// The statement finding the edge locks of the changed rows; None when
     /// the source has no edge to lock.
     pub fn edge_lock_plan(&self, delta: Delta) -> Option<&KeptPlan> {
@@ -101,8 +105,9 @@ pub struct SourceTargets {
 
 /// The statements that write one TVIEW.
 pub struct Writer {
-    /// `array_cat($1, $2)` over key arrays of this TVIEW's key type.
-    pub concat_keys: KeptPlan,
+    /// The distinct keys of two key arrays of this TVIEW's key type, and
+    /// their number.
+    pub merge_keys: KeptPlan,
     pub delete_keyed: KeptPlan,
     pub upsert_keyed: KeptPlan,
     pub delete_all: KeptPlan,
@@ -255,7 +260,11 @@ pub fn writer_for(tview: &Tview) -> Rc<Writer> {
         count_plan();
     }
     let writer = Rc::new(Writer {
-        concat_keys: KeptPlan::prepare("SELECT pg_catalog.array_cat($1, $2)", &[key_array_type, key_array_type]),
+        merge_keys: KeptPlan::prepare(
+            "SELECT ks, pg_catalog.cardinality(ks) FROM (SELECT pg_catalog.array_agg(DISTINCT k) AS ks \
+             FROM pg_catalog.unnest(pg_catalog.array_cat($1, $2)) AS k) AS merged",
+            &[key_array_type, key_array_type],
+        ),
         delete_keyed: KeptPlan::prepare(&statements::delete_vanished(&target, true), &[key_array_type]),
         upsert_keyed: KeptPlan::prepare(&statements::upsert_changed(&target, true), &[key_array_type]),
         delete_all: KeptPlan::prepare(&statements::delete_vanished(&target, false), &[]),

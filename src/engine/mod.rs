@@ -6,10 +6,12 @@
 mod apply;
 pub mod cache;
 mod locks;
-mod queue;
+mod manual;
+pub mod queue;
 mod trigger;
 
 pub use apply::full_refresh_as_owner;
+pub use manual::cascade_rows;
 
 use std::cell::Cell;
 

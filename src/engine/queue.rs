@@ -1,4 +1,4 @@
-//! The work of one outermost maintenance run, written once per TVIEW.
+//! The work maintenance has found but not yet written, per TVIEW.
 //!
 //! A write to a base table fires our trigger (the outermost run); writing
 //! the TVIEWs that read it fires the triggers of those TVIEWs in turn
@@ -6,129 +6,247 @@
 //! outermost run drains the queue lowest stack level first, merging the
 //! keys each TVIEW received by every path, so a TVIEW reached twice (a
 //! diamond) is written once, after everything it reads.
+//!
+//! Work for a deferred TVIEW stays queued until the transaction commits or
+//! prepares (`on_xact`): the keys of every statement are merged, so a row
+//! written a hundred times is refreshed once.  Each piece of work remembers
+//! the subtransaction that queued it, so ROLLBACK TO SAVEPOINT (or a failed
+//! exception block) forgets exactly what it queued (`on_subxact`).  Key
+//! arrays live in TopTransactionContext; transaction end forgets them all.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Instant;
 
 use pgrx::pg_sys;
-use pgrx::PgMemoryContexts;
+use pgrx::prelude::*;
+use pgrx::{FromDatum, PgMemoryContexts};
 
 use crate::guc::{self, LogRefreshes};
-use crate::pg::AsRole;
+use crate::pg::{ActiveSnapshot, AsRole, SettingsScope, SpiConnection, MAINTENANCE_SETTINGS};
 
 use super::apply::{self, Work};
 use super::cache::{self, Target};
 
+/// What one subtransaction queued for one TVIEW.
+struct Chunk {
+    subxact: pg_sys::SubTransactionId,
+    /// A key array in TopTransactionContext; None means rebuild it all.
+    keys: Option<pg_sys::Datum>,
+    count: i64,
+}
+
 struct Pending {
     target: Rc<Target>,
-    /// Key arrays, copied into TopTransactionContext; None means full.
-    keys: Option<Vec<pg_sys::Datum>>,
-    count: i64,
+    /// Written at commit, not at the end of the statement.
+    deferred: bool,
+    chunks: Vec<Chunk>,
     source: pg_sys::Oid,
     operation: &'static str,
+    enqueued_at: pg_sys::TimestampTz,
 }
 
 thread_local! {
     static QUEUE: RefCell<Vec<Pending>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Queue the work a write caused for one TVIEW.
+/// Is this TVIEW maintained at commit rather than after each statement?
+pub fn is_deferred(target: &Target) -> bool {
+    target.tview.deferred || guc::REFRESH_MODE.get() == guc::RefreshMode::Deferred
+}
+
+/// Queue the work a write caused for one TVIEW.  Runs inside the
+/// trigger's SPI connection.
 pub fn push(target: &Rc<Target>, work: Work, source: pg_sys::Oid, operation: &'static str) {
-    let (copied, count) = match work {
-        // SAFETY: key arrays are varlena datums; the copy outlives the SPI
-        // connection that produced them and is freed once written.
-        Work::Keys { keys, count } => unsafe {
-            let copy = PgMemoryContexts::TopTransactionContext.switch_to(|_| {
-                pg_sys::pg_detoast_datum_copy(keys.cast_mut_ptr::<pg_sys::varlena>())
-            });
-            (Some(pg_sys::Datum::from(copy)), count)
-        },
+    let deferred = is_deferred(target);
+    // SAFETY: plain reads of the transaction state.
+    let subxact = unsafe { pg_sys::GetCurrentSubTransactionId() };
+    let (keys, count) = match work {
+        Work::Keys { keys, count } => (Some(keys), count),
         Work::Full { keys } => (None, keys),
+    };
+    let existing = QUEUE.with(|q| {
+        q.borrow()
+            .iter()
+            .position(|p| p.target.tview.table_oid == target.tview.table_oid && p.deferred == deferred)
+    });
+    let Some(index) = existing else {
+        let chunk = Chunk { subxact, keys: keys.map(keep), count };
+        QUEUE.with(|q| {
+            q.borrow_mut().push(Pending {
+                target: target.clone(),
+                deferred,
+                chunks: vec![chunk],
+                source,
+                operation,
+                // SAFETY: reads the clock.
+                enqueued_at: unsafe { pg_sys::GetCurrentTimestamp() },
+            })
+        });
+        return;
+    };
+    // Same TVIEW, same subtransaction: merge into its last chunk, so
+    // memory follows distinct keys, not statements.
+    let last = QUEUE.with(|q| {
+        q.borrow()[index]
+            .chunks
+            .last()
+            .filter(|c| c.subxact == subxact)
+            .map(|c| c.keys)
+    });
+    let merged = match (last, keys) {
+        (Some(Some(old)), Some(new)) => {
+            let (keys, count) = merge(&target.tview, old, new);
+            Some((Some(keep(keys)), count))
+        }
+        (Some(_), _) => Some((None, count)),
+        (None, _) => None,
     };
     QUEUE.with(|q| {
         let mut q = q.borrow_mut();
-        match q.iter_mut().find(|p| p.target.tview.table_oid == target.tview.table_oid) {
-            Some(p) => {
-                p.count += count;
-                match (&mut p.keys, copied) {
-                    (Some(list), Some(k)) => list.push(k),
-                    (keys, _) => *keys = None,
+        let pending = &mut q[index];
+        match merged {
+            Some((keys, merged_count)) => {
+                if let Some(chunk) = pending.chunks.last_mut() {
+                    chunk.count = if keys.is_some() { merged_count } else { chunk.count + merged_count };
+                    chunk.keys = keys;
                 }
             }
-            None => q.push(Pending {
-                target: target.clone(),
-                keys: copied.map(|k| vec![k]),
-                count,
-                source,
-                operation,
-            }),
+            None => pending.chunks.push(Chunk { subxact, keys: keys.map(keep), count }),
         }
     });
 }
 
-/// Write everything queued, lowest stack level first; writes queue more.
-pub fn drain() {
+/// Copy a key array into TopTransactionContext, where it outlives the SPI
+/// connection that produced it.
+fn keep(keys: pg_sys::Datum) -> pg_sys::Datum {
+    // SAFETY: key arrays are varlena datums.
+    unsafe {
+        let copy = PgMemoryContexts::TopTransactionContext
+            .switch_to(|_| pg_sys::pg_detoast_datum_copy(keys.cast_mut_ptr::<pg_sys::varlena>()));
+        pg_sys::Datum::from(copy)
+    }
+}
+
+/// The distinct keys of two arrays (valid until the next SPI statement)
+/// and their number.
+fn merge(tview: &crate::catalog::Tview, a: pg_sys::Datum, b: pg_sys::Datum) -> (pg_sys::Datum, i64) {
+    let writer = cache::writer_for(tview);
+    writer.merge_keys.execute(&[a, b], true);
+    let keys = crate::pg::first_row_datum(1).unwrap_or(a);
+    // SAFETY: column 2 is an int4.
+    let count = crate::pg::first_row_datum(2).and_then(|d| unsafe { i32::from_datum(d, false) }).unwrap_or(0);
+    (keys, i64::from(count))
+}
+
+/// Write what is queued, lowest stack level first; writes queue more.
+/// `all` includes deferred work (at commit).  Returns the rows written.
+pub fn drain(all: bool) -> i64 {
+    let mut written = 0;
     let log_all = guc::LOG_REFRESHES.get() == LogRefreshes::All;
-    while let Some(next) = pop_lowest() {
+    while let Some(next) = pop_lowest(all) {
         let started = Instant::now();
         let tview = &next.target.tview;
+        let mut count: i64 = next.chunks.iter().map(|c| c.count).sum();
+        let arrays: Option<Vec<pg_sys::Datum>> = next.chunks.iter().map(|c| c.keys).collect();
         let outcome = {
             let _owner = AsRole::new(tview.owner);
-            match &next.keys {
-                Some(arrays) => {
-                    let keys = merged(&next.target, arrays);
-                    apply::write(tview, Work::Keys { keys, count: next.count })
+            match arrays {
+                Some(arrays) if !arrays.is_empty() => {
+                    let mut keys = arrays[0];
+                    for more in &arrays[1..] {
+                        (keys, count) = merge(tview, keys, *more);
+                    }
+                    apply::write(tview, Work::Keys { keys, count })
                 }
-                None => apply::write(tview, Work::Full { keys: next.count }),
+                _ => apply::write(tview, Work::Full { keys: count }),
             }
         };
-        for k in next.keys.iter().flatten() {
-            // SAFETY: allocated by `push` and referenced nowhere else.
-            unsafe { pg_sys::pfree(k.cast_mut_ptr()) };
-        }
+        written += outcome.written();
         if log_all {
             apply::log(&tview.entity, next.source, next.operation, &outcome, started.elapsed());
         }
     }
+    written
 }
 
-/// Held by the outermost run: empties the queue when that run ends,
-/// normally (already empty) or by an ERROR, so nothing leaks into the
-/// next statement.
-pub struct Owner(());
-
-impl Owner {
-    pub fn new() -> Self {
-        Owner(())
-    }
-}
-
-impl Drop for Owner {
-    fn drop(&mut self) {
-        QUEUE.with(|q| q.borrow_mut().clear());
-    }
-}
-
-fn pop_lowest() -> Option<Pending> {
+fn pop_lowest(all: bool) -> Option<Pending> {
     QUEUE.with(|q| {
         let mut q = q.borrow_mut();
         let index = q
             .iter()
             .enumerate()
+            .filter(|(_, p)| all || !p.deferred)
             .min_by_key(|(_, p)| p.target.stack_depth)
             .map(|(i, _)| i)?;
         Some(q.remove(index))
     })
 }
 
-/// One key array from several (duplicates are harmless to `= ANY`).
-fn merged(target: &Target, arrays: &[pg_sys::Datum]) -> pg_sys::Datum {
-    let writer = cache::writer_for(&target.tview);
-    let mut keys = arrays[0];
-    for more in &arrays[1..] {
-        writer.concat_keys.execute(&[keys, *more], true);
-        keys = crate::pg::first_row_datum(1).unwrap_or(keys);
+/// This session's pending work: (entity, keys queued, oldest enqueue time).
+pub fn pending() -> Vec<(String, i64, pg_sys::TimestampTz)> {
+    QUEUE.with(|q| {
+        q.borrow()
+            .iter()
+            .map(|p| {
+                let keys = p.chunks.iter().map(|c| c.count).sum();
+                (p.target.tview.entity.clone(), keys, p.enqueued_at)
+            })
+            .collect()
+    })
+}
+
+/// At PRE_COMMIT / PRE_PREPARE: write the deferred work, as the outermost
+/// maintenance run.  At transaction end: forget everything.
+#[pg_guard]
+unsafe extern "C-unwind" fn on_xact(event: pg_sys::XactEvent::Type, _arg: *mut std::ffi::c_void) {
+    match event {
+        pg_sys::XactEvent::XACT_EVENT_PRE_COMMIT | pg_sys::XactEvent::XACT_EVENT_PRE_PREPARE => {
+            if QUEUE.with(|q| q.borrow().is_empty()) {
+                return;
+            }
+            let _writing = super::maintaining();
+            let _snapshot = ActiveSnapshot::push();
+            let _spi = SpiConnection::open();
+            let _path = SettingsScope::new(MAINTENANCE_SETTINGS);
+            drain(true);
+        }
+        pg_sys::XactEvent::XACT_EVENT_COMMIT
+        | pg_sys::XactEvent::XACT_EVENT_ABORT
+        | pg_sys::XactEvent::XACT_EVENT_PREPARE
+        | pg_sys::XactEvent::XACT_EVENT_PARALLEL_COMMIT
+        | pg_sys::XactEvent::XACT_EVENT_PARALLEL_ABORT => {
+            QUEUE.with(|q| q.borrow_mut().clear());
+        }
+        _ => {}
     }
-    keys
+}
+
+/// A subtransaction rolled back: forget what it and its children queued
+/// (their ids are all at least its own).
+#[pg_guard]
+unsafe extern "C-unwind" fn on_subxact(
+    event: pg_sys::SubXactEvent::Type,
+    subxact: pg_sys::SubTransactionId,
+    _parent: pg_sys::SubTransactionId,
+    _arg: *mut std::ffi::c_void,
+) {
+    if event != pg_sys::SubXactEvent::SUBXACT_EVENT_ABORT_SUB {
+        return;
+    }
+    QUEUE.with(|q| {
+        let mut q = q.borrow_mut();
+        for pending in q.iter_mut() {
+            pending.chunks.retain(|c| c.subxact < subxact);
+        }
+        q.retain(|p| !p.chunks.is_empty());
+    });
+}
+
+pub fn register_callbacks() {
+    // SAFETY: registered once per backend from _PG_init; never unregistered.
+    unsafe {
+        pg_sys::RegisterXactCallback(Some(on_xact), std::ptr::null_mut());
+        pg_sys::RegisterSubXactCallback(Some(on_subxact), std::ptr::null_mut());
+    }
 }

@@ -81,7 +81,6 @@ fn maintain(
     // SAFETY: this is the TriggerData of the running trigger.
     unsafe { spi.register_trigger_data(trigger.trigger_data()) };
     let _path = SettingsScope::new(MAINTENANCE_SETTINGS);
-    let _owner_of_queue = outermost.then(queue::Owner::new);
     // Every TVIEW's keys are found before any is written: a TVIEW reading
     // both this table and another TVIEW derived from it must see that
     // TVIEW still holding the rows this write removed.
@@ -99,7 +98,7 @@ fn maintain(
         }
     }
     if outermost {
-        queue::drain();
+        queue::drain(false);
     }
     Ok(())
 }

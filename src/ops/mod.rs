@@ -1,7 +1,9 @@
 //! Functions for operators: checking, rebuilding, describing, analysing.
 
 mod analyze_cascade;
+mod cascade;
 mod cascade_path;
+mod deferred;
 mod health;
 mod history;
 mod info;

@@ -4,19 +4,21 @@ CREATE SCHEMA thr;
 SET search_path = thr, public;
 CREATE TABLE tb_p (id int PRIMARY KEY, fk_u int, score int);
 CREATE TABLE tb_u (id int PRIMARY KEY, name text);
-INSERT INTO tb_u SELECT g, 'u' || g FROM generate_series(1, 20) g;
-INSERT INTO tb_p SELECT g, 1 + g % 20, g FROM generate_series(1, 100) g;
+INSERT INTO tb_u SELECT g, 'u' || g FROM generate_series(1, 200) g;
+INSERT INTO tb_p SELECT g, 1 + g % 200, g FROM generate_series(1, 1000) g;
 CREATE TABLE tv_u AS
 SELECT u.id AS pk_u, u.name,
        (SELECT jsonb_agg(p.score ORDER BY p.id) FROM tb_p p WHERE p.fk_u = u.id) AS scores
   FROM tb_u u;
 SET pg_tviews.log_refreshes = 'all';
 TRUNCATE pg_tview_refresh_log;
--- 2 of 20 users (10%): incremental
-UPDATE tb_u SET name = name || '!' WHERE id <= 2;
+-- 20 of 200 users (10%): incremental
+UPDATE tb_u SET name = name || '!' WHERE id <= 20;
 SELECT count(*) AS problems FROM pg_tviews_verify('u');
--- 10 of 20 users (50%): full
-UPDATE tb_u SET name = name || '?' WHERE id > 10;
+-- 100 of 200 users (50%): full
+UPDATE tb_u SET name = name || '?' WHERE id > 100;
+-- 50 of 200 (25%, but under 64 keys): incremental, a rebuild would lock the TVIEW
+UPDATE tb_u SET name = name || '.' WHERE id BETWEEN 51 AND 100;
 SELECT count(*) AS problems FROM pg_tviews_verify('u');
 -- every post: touches every user
 UPDATE tb_p SET score = score + 1;
@@ -25,14 +27,14 @@ SELECT count(*) AS problems FROM pg_tviews_verify('u');
 SET pg_tviews.full_refresh_threshold = 1;
 UPDATE tb_p SET score = score - 1;
 SELECT count(*) AS problems FROM pg_tviews_verify('u');
--- and with 0 (always full)
+-- and with 0 (always full, even one key)
 SET pg_tviews.full_refresh_threshold = 0;
 UPDATE tb_u SET name = 'x' WHERE id = 1;
 SELECT count(*) AS problems FROM pg_tviews_verify('u');
 RESET pg_tviews.full_refresh_threshold;
 SELECT refresh_id - min(refresh_id) OVER () + 1 AS n, entity, source_table, operation, mode, status
   FROM pg_tview_refresh_log ORDER BY refresh_id;
-SELECT pk_u, name, scores FROM tv_u WHERE pk_u IN (1, 2, 11) ORDER BY 1;
+SELECT pk_u, name, jsonb_array_length(scores) AS posts FROM tv_u WHERE pk_u IN (1, 2, 60, 111) ORDER BY 1;
 RESET pg_tviews.log_refreshes;
 DROP TABLE tv_u;
 SET client_min_messages = warning;
