@@ -219,6 +219,32 @@ impl KeptPlan {
     }
 }
 
+impl KeptPlan {
+    /// Bytes held by the plan's cached query trees and generic plan.
+    pub fn memory_bytes(&self) -> i64 {
+        // SAFETY: walks the plan's own list of CachedPlanSources; their
+        // contexts live as long as the kept plan.
+        unsafe {
+            let list = pg_sys::SPI_plan_get_plan_sources(self.0);
+            if list.is_null() {
+                return 0;
+            }
+            let mut bytes = 0;
+            for i in 0..(*list).length as usize {
+                let source = (*(*list).elements.add(i)).ptr_value as *mut pg_sys::CachedPlanSource;
+                if source.is_null() {
+                    continue;
+                }
+                bytes += pg_sys::MemoryContextMemAllocated((*source).context, true);
+                if !(*source).gplan.is_null() {
+                    bytes += pg_sys::MemoryContextMemAllocated((*(*source).gplan).context, true);
+                }
+            }
+            bytes as i64
+        }
+    }
+}
+
 impl Drop for KeptPlan {
     fn drop(&mut self) {
         // SAFETY: we own the plan; SPI_freeplan needs no connection.

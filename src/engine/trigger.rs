@@ -99,6 +99,8 @@ fn maintain(
     }
     if outermost {
         queue::drain(false);
+        drop(_writing);
+        cache::tidy();
     }
     Ok(())
 }

@@ -2,6 +2,7 @@
 
 mod analyze_cascade;
 mod cascade;
+mod cache_stats;
 mod cascade_path;
 mod deferred;
 mod health;

@@ -5,9 +5,17 @@
 //! relation it knows about changes (in this or another session), or on a
 //! full reset.  The cache is only emptied at the start of an outermost
 //! maintenance run, never while a plan from it may be executing.
+//!
+//! Bounds: `pg_tviews.graph_cache_size` sources and
+//! `pg_tviews.prepared_stmt_cache_size` prepared statements; past either,
+//! the least recently used sources and writers are dropped, with their
+//! plans, at that same safe point.
+
+mod lru;
+pub mod stats;
 
 use std::cell::{Cell, OnceCell, RefCell};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::rc::Rc;
 
 use pgrx::pg_sys;
@@ -25,6 +33,9 @@ use crate::guc;
 use crate::pg::KeptPlan;
 
 use super::locks;
+
+use lru::Lru;
+use stats::{Cache, CacheStats};
 
 /// One TVIEW as maintained from one source.
 pub struct Target {
@@ -54,8 +65,10 @@ fn slot(delta: Delta) -> usize {
 
 impl Target {
     pub fn key_plan(&self, delta: Delta) -> &KeptPlan {
-        self.key_plans[slot(delta)].get_or_init(|| {
-            count_plan();
+        let cell = &self.key_plans[slot(delta)];
+        stats::record(Cache::Plans, cell.get().is_some());
+        cell.get_or_init(|| {
+            count_plans(1);
             KeptPlan::prepare(
                 &statements::key_statement(
                     &self.key_query,
@@ -79,8 +92,10 @@ impl Target {
         if self.edge_locks.is_empty() {
             return None;
         }
-        Some(self.edge_lock_plans[slot(delta)].get_or_init(|| {
-            count_plan();
+        let cell = &self.edge_lock_plans[slot(delta)];
+        stats::record(Cache::Plans, cell.get().is_some());
+        Some(cell.get_or_init(|| {
+            count_plans(1);
             let locks: Vec<statements::EdgeLock> = self
                 .edge_locks
                 .iter()
@@ -114,39 +129,85 @@ pub struct Writer {
     pub upsert_all: KeptPlan,
 }
 
+impl Target {
+    fn plans(&self) -> usize {
+        self.key_plans.iter().chain(&self.edge_lock_plans).filter(|c| c.get().is_some()).count()
+    }
+}
+
+impl SourceTargets {
+    fn plans(&self) -> usize {
+        self.targets.iter().map(|t| t.plans()).sum()
+    }
+}
+
+/// Statements each writer prepares.
+const WRITER_PLANS: usize = 5;
+
 thread_local! {
-    static SOURCES: RefCell<HashMap<pg_sys::Oid, Rc<SourceTargets>>> = RefCell::new(HashMap::new());
-    static WRITERS: RefCell<HashMap<pg_sys::Oid, Rc<Writer>>> = RefCell::new(HashMap::new());
+    static SOURCES: RefCell<Lru<Rc<SourceTargets>>> = RefCell::new(Lru::new());
+    static WRITERS: RefCell<Lru<Rc<Writer>>> = RefCell::new(Lru::new());
     static KNOWN: RefCell<HashSet<pg_sys::Oid>> = RefCell::new(HashSet::new());
     static STALE: Cell<bool> = const { Cell::new(false) };
     static PLANS: Cell<usize> = const { Cell::new(0) };
 }
 
-fn count_plan() {
-    PLANS.with(|p| p.set(p.get() + 1));
+fn count_plans(n: usize) {
+    PLANS.with(|p| p.set(p.get() + n));
 }
 
-/// Empty the cache if it is stale or over its bounds; only safe when no
-/// maintenance is running in this backend.
-fn tidy() {
+/// Empty the cache if it is stale, and give back its least recently used
+/// entries when over a bound (leaving room for one more); only safe when no
+/// maintenance is running in this backend.  Runs before and after each
+/// outermost maintenance run, so the bounds hold between statements.
+pub fn tidy() {
     if crate::engine::is_maintaining() {
         return;
     }
-    let over = SOURCES.with(|s| s.borrow().len()) >= guc::GRAPH_CACHE_SIZE.get() as usize
-        || PLANS.with(|p| p.get()) >= guc::PREPARED_STMT_CACHE_SIZE.get() as usize;
-    if STALE.with(|s| s.get()) || over {
+    if STALE.with(|s| s.replace(false)) {
         SOURCES.with(|s| s.borrow_mut().clear());
         WRITERS.with(|w| w.borrow_mut().clear());
         KNOWN.with(|k| k.borrow_mut().clear());
         PLANS.with(|p| p.set(0));
-        STALE.with(|s| s.set(false));
+        return;
+    }
+    let graph_bound = guc::GRAPH_CACHE_SIZE.get().max(1) as usize;
+    while SOURCES.with(|s| s.borrow().len()) >= graph_bound {
+        evict_source();
+    }
+    let plan_bound = guc::PREPARED_STMT_CACHE_SIZE.get().max(1) as usize;
+    while PLANS.with(|p| p.get()) >= plan_bound {
+        let source_age = SOURCES.with(|s| s.borrow().oldest_use());
+        let writer_age = WRITERS.with(|w| w.borrow().oldest_use());
+        match (source_age, writer_age) {
+            (Some(s), Some(w)) if w < s => evict_writer(),
+            (Some(_), _) => evict_source(),
+            (None, Some(_)) => evict_writer(),
+            (None, None) => {
+                PLANS.with(|p| p.set(0));
+            }
+        }
+    }
+}
+
+fn evict_source() {
+    if let Some(gone) = SOURCES.with(|s| s.borrow_mut().pop_oldest()) {
+        PLANS.with(|p| p.set(p.get().saturating_sub(gone.plans())));
+    }
+}
+
+fn evict_writer() {
+    if WRITERS.with(|w| w.borrow_mut().pop_oldest()).is_some() {
+        PLANS.with(|p| p.set(p.get().saturating_sub(WRITER_PLANS)));
     }
 }
 
 /// The TVIEWs a write to `source` must maintain.
 pub fn targets_for(source: pg_sys::Oid) -> Rc<SourceTargets> {
     tidy();
-    if let Some(found) = SOURCES.with(|s| s.borrow().get(&source).cloned()) {
+    let found = SOURCES.with(|s| s.borrow_mut().get(source));
+    stats::record(Cache::Graph, found.is_some());
+    if let Some(found) = found {
         return found;
     }
     let (schema, name) = relation_name(source);
@@ -237,7 +298,9 @@ fn set_stack_depths(targets: &mut [Rc<Target>]) {
 
 /// The writing statements of a TVIEW, prepared on first use.
 pub fn writer_for(tview: &Tview) -> Rc<Writer> {
-    if let Some(found) = WRITERS.with(|w| w.borrow().get(&tview.table_oid).cloned()) {
+    let found = WRITERS.with(|w| w.borrow_mut().get(tview.table_oid));
+    stats::record(Cache::Metadata, found.is_some());
+    if let Some(found) = found {
         return found;
     }
     let columns = table_columns(tview.table_oid);
@@ -256,9 +319,7 @@ pub fn writer_for(tview: &Tview) -> Rc<Writer> {
         key: &tview.key_column,
         columns: &columns,
     };
-    for _ in 0..5 {
-        count_plan();
-    }
+    count_plans(WRITER_PLANS);
     let writer = Rc::new(Writer {
         merge_keys: KeptPlan::prepare(
             "SELECT ks, pg_catalog.cardinality(ks) FROM (SELECT pg_catalog.array_agg(DISTINCT k) AS ks \
@@ -324,4 +385,38 @@ unsafe extern "C-unwind" fn on_relcache_invalidation(_arg: pg_sys::Datum, relid:
 pub fn register_invalidation_callback() {
     // SAFETY: registered once per backend from _PG_init.
     unsafe { pg_sys::CacheRegisterRelcacheCallback(Some(on_relcache_invalidation), pg_sys::Datum::from(0)) };
+}
+
+/// This backend's caches: entries, bounds, hits, misses, estimated bytes.
+pub fn report() -> Vec<CacheStats> {
+    let (sources, targets, query_bytes) = SOURCES.with(|s| {
+        let s = s.borrow();
+        let targets: Vec<Rc<Target>> = s.values().flat_map(|st| st.targets.iter().cloned()).collect();
+        let bytes = targets.iter().map(|t| t.key_query.len() + std::mem::size_of::<Target>()).sum::<usize>();
+        (s.len(), targets, bytes)
+    });
+    let writers: Vec<Rc<Writer>> = WRITERS.with(|w| w.borrow().values().cloned().collect());
+    let plan_bytes: i64 = targets
+        .iter()
+        .flat_map(|t| t.key_plans.iter().chain(&t.edge_lock_plans))
+        .filter_map(|c| c.get())
+        .chain(writers.iter().flat_map(|w| [&w.merge_keys, &w.delete_keyed, &w.upsert_keyed, &w.delete_all, &w.upsert_all]))
+        .map(KeptPlan::memory_bytes)
+        .sum();
+    let tviews: HashSet<u32> = targets.iter().map(|t| t.tview.table_oid.to_u32()).collect();
+    let row = |name, cache, entries: usize, capacity: i32, bytes: i64| {
+        let (hits, misses) = stats::counts(cache);
+        CacheStats { name, entries: entries as i64, capacity: i64::from(capacity), hits, misses, bytes }
+    };
+    vec![
+        row("dependency graph", Cache::Graph, sources, guc::GRAPH_CACHE_SIZE.get(), query_bytes as i64),
+        row("statement plans", Cache::Plans, PLANS.with(|p| p.get()), guc::PREPARED_STMT_CACHE_SIZE.get(), plan_bytes),
+        row(
+            "metadata",
+            Cache::Metadata,
+            writers.len(),
+            guc::GRAPH_CACHE_SIZE.get(),
+            (writers.len() * std::mem::size_of::<Writer>() + tviews.len() * std::mem::size_of::<Tview>()) as i64,
+        ),
+    ]
 }
