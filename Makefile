@@ -1,6 +1,6 @@
 # Makefile - entry points for building, testing and demoing pg_tviews; the work is
 # done by scripts/*.sh. A fresh Debian 12 machine only needs `make test`.
-.PHONY: bootstrap install test demo
+.PHONY: bootstrap install test demo bench
 
 bootstrap:
 	bash scripts/bootstrap.sh
@@ -14,3 +14,8 @@ test: bootstrap
 
 demo:
 	bash scripts/demo.sh
+
+# the benchmark, a release build on a throw-away cluster (never fails on a
+# timing): make bench [QUICK=1] [SCALE=N]; writes bench/results/latest.md
+bench: bootstrap
+	QUICK=$(QUICK) SCALE=$(SCALE) bash scripts/bench.sh

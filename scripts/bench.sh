@@ -1,0 +1,334 @@
+#!/usr/bin/env bash
+# bench.sh - the pg_tviews benchmark (protocol: ../shared/BENCHMARKS.md, method:
+# docs/benchmarks.md). Bootstraps, installs a release build, starts a throw-away
+# cluster with fixed settings, loads the seeded data set (bench/sql/setup.sql),
+# runs scenarios S1-S12 with pgbench custom scripts (bench/pgbench/) interleaving
+# pg_tviews with its baselines (A B A B ...), and prints one table of medians and
+# ratios, also written to bench/results/latest.md. It is a benchmark, not a test:
+# it fails only when something cannot run, never on a timing.
+#
+# Knobs (environment): QUICK=1 (fewer repetitions and transactions, S12 on 200k
+# rows; a few minutes), SCALE=N (multiplies the 10k/100k/300k data set; may be
+# fractional for trying things out), REPS=N (repetitions), ONLY="S1 S8" (run
+# these scenarios only), BENCH_OUT=file (default bench/results/latest.md),
+# KEEP_CLUSTER=1 (keep the cluster's directory after stopping it),
+# BENCH_NO_INSTALL=1 (benchmark the pg_tviews already installed, e.g. while the
+# working tree does not build; the report says so).
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+. "$(dirname "$0")/cluster.sh"
+cd "$REPO_ROOT"
+
+SCALE="${SCALE:-1}"
+if [ -n "${QUICK:-}" ] && [ "${QUICK}" != 0 ]; then
+    MODE=quick; REPS="${REPS:-3}"; TX=200; TX_FANOUT=100; TX_BULK=5; S8_SECONDS=5
+    S12_ROWS=200000; S12_UPDATES=10000
+else
+    MODE=full; REPS="${REPS:-7}"; TX=1000; TX_FANOUT=300; TX_BULK=20; S8_SECONDS=15
+    S12_ROWS=1000000; S12_UPDATES=100000
+fi
+WARMUP=5   # transactions per connection before measuring: plans prepared, caches built
+BENCH_OUT="${BENCH_OUT:-$REPO_ROOT/bench/results/latest.md}"
+ONLY="${ONLY:-S1 S2 S3 S4 S5 S6 S7 S8 S9 S10 S11 S12}"
+# sizes of the data set; awk so that SCALE may be fractional
+read -r NUSERS NPOSTS NCOMMENTS < <(awk -v s="$SCALE" 'BEGIN {
+    printf "%d %d %d\n", 10000 * s, 100000 * s, 300000 * s }')
+[ "$NUSERS" -ge 100 ] || die "SCALE=$SCALE is too small"
+
+CLUSTER=""
+WORK="$(mktemp -d /tmp/pg_tviews_bench_work.XXXXXX)"   # generated scripts, logs
+cleanup() {
+    if [ -n "$CLUSTER" ]; then cluster_stop "$CLUSTER"; CLUSTER=""; fi
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+psql_q() { "$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 "$@"; }
+want() { [[ " $ONLY " == *" $1 "* ]]; }
+
+# Server settings of every run (printed in the report). The cluster is
+# throw-away, so durability is off (cluster.sh already sets fsync,
+# synchronous_commit and full_page_writes off); autovacuum is off and the
+# harness VACUUMs between scenarios instead, so that no background work lands
+# inside one variant's run; JIT is off everywhere (pg_tviews turns it off for
+# its own statements; a REFRESH baseline would otherwise pay JIT compile time
+# at random).
+SETTINGS=(
+    "shared_buffers=1GB" "work_mem=32MB" "maintenance_work_mem=512MB"
+    "effective_cache_size=4GB" "max_wal_size=8GB" "checkpoint_timeout=30min"
+    "random_page_cost=1.1" "jit=off" "autovacuum=off" "max_connections=50"
+)
+
+start_cluster() {
+    local s
+    CLUSTER="$(mktemp -d /tmp/pg_tviews_bench.XXXXXX)"
+    cluster_start "$CLUSTER"
+    for s in "${SETTINGS[@]}"; do
+        psql_q -c "ALTER SYSTEM SET ${s%%=*} = '${s#*=}'"
+    done
+    # shared_buffers needs a restart; this is our own cluster
+    (cd "$CLUSTER" && as_postgres "$PGBIN/pg_ctl" -D "$CLUSTER/data" -l "$CLUSTER/server.log" \
+        -w -t 60 restart >/dev/null)
+    psql_q -c "CREATE DATABASE bench"
+    export PGDATABASE=bench
+}
+
+# Record one figure: record SCENARIO VARIANT REP VALUE UNIT
+record() {
+    psql_q -v s="$1" -v v="$2" -v r="$3" -v x="$4" -v u="$5" \
+        <<<"INSERT INTO bench.runs VALUES (:'s', :'v', :r, :x, :'u');"
+}
+
+# Sum of the latencies (ms) pgbench -r reports for the SQL statements of the
+# measured part of a script: after "\else" when the script has a warm-up
+# branch, without BEGIN/ROLLBACK, which only exist to undo the write.
+measured_latency() {
+    awk '/^statement latencies/ { on = 1; next }
+         !on || NF < 3 { next }
+         { text = $0; sub(/^ *[0-9.]+ +[0-9]+ +/, "", text) }
+         text ~ /^\\else/ { sum = 0; next }
+         text ~ /^\\/ || text ~ /^(BEGIN|ROLLBACK|COMMIT|END)/ { next }
+         { sum += $1; n++ }
+         END { if (!n) exit 1; printf "%.4f\n", sum }'
+}
+
+# Wrap a script so each connection runs it $WARMUP times before measuring
+# (first-use costs: plan preparation, caches); the warm-up statements are
+# reported separately by pgbench -r, before "\else".
+with_warmup() {
+    local out
+    out="$WORK/$(basename "$1" .pgbench).warm.pgbench"
+    { echo "\\if :warm < $WARMUP"; echo '\set warm :warm + 1'; cat "$1"
+      echo '\else'; cat "$1"; echo '\endif'; } >"$out"
+    echo "$out"
+}
+
+PGBENCH_VARS=(-D "nusers=$NUSERS" -D "nposts=$NPOSTS" -D "ncomments=$NCOMMENTS" -D warm=0)
+
+# latency SCENARIO VARIANT REP SCHEMA SCRIPT TX [PGOPTIONS...]: run SCRIPT TX times
+# in one connection with search_path SCHEMA, record the measured statements'
+# mean latency. TX=1 runs the script once, without warm-up, simple protocol
+# (long statements and DDL: there is nothing to amortise).
+latency() {
+    local scenario="$1" variant="$2" rep="$3" schema="$4" script="$5" tx="$6" out value
+    shift 6
+    local args=(-n -r "${PGBENCH_VARS[@]}")
+    if [ "$tx" -gt 1 ]; then
+        args+=(-t $((tx + WARMUP)) -M prepared -f "$(with_warmup "$script")")
+    else
+        args+=(-t 1 -M simple -f "$script")
+    fi
+    out="$(PGOPTIONS="-c search_path=$schema,public $*" "$PGBIN/pgbench" "${args[@]}" 2>&1)" \
+        || { echo "$out" >&2; die "pgbench failed: $scenario $variant"; }
+    value="$(measured_latency <<<"$out")" || { echo "$out" >&2; die "no latency: $scenario $variant"; }
+    record "$scenario" "$variant" "$rep" "$value" ms
+    printf '    %-6s %-14s rep %d  %10.3f ms\n' "$scenario" "$variant" "$rep" "$value"
+}
+
+# throughput SCENARIO VARIANT REP SCHEMA SCRIPT CLIENTS: tps over S8_SECONDS.
+throughput() {
+    local scenario="$1" variant="$2" rep="$3" schema="$4" script="$5" clients="$6" out value
+    out="$(PGOPTIONS="-c search_path=$schema,public" "$PGBIN/pgbench" -n -M prepared \
+        -c "$clients" -j "$clients" -T "$S8_SECONDS" "${PGBENCH_VARS[@]}" -f "$script" 2>&1)" \
+        || { echo "$out" >&2; die "pgbench failed: $scenario $variant"; }
+    value="$(awk '/^tps = / { print $3 }' <<<"$out")"
+    [ -n "$value" ] || { echo "$out" >&2; die "no tps: $scenario $variant"; }
+    record "$scenario" "$variant" "$rep" "$value" tps
+    printf '    %-6s %-14s rep %d  %10.1f tps\n' "$scenario" "$variant" "$rep" "$value"
+}
+
+# Dead rows of rolled-back writes are cleaned between scenarios (autovacuum
+# is off); the visibility map makes this cheap when little changed.
+vacuum() { psql_q -c "VACUUM (ANALYZE)" 2>/dev/null; }
+
+B="bench/pgbench"
+VARIANTS=(plain tv hand)
+HAS_IVM=false
+
+# interleave SCENARIO RUN...: every repetition makes each RUN once, in the
+# order given (A B A B ...). A RUN is one string "VARIANT SCHEMA SCRIPT TX
+# [PGOPTIONS...]", split on blanks (no path here has any). VACUUM_EACH_REP=1
+# vacuums after every repetition, for writes that leave many dead rows.
+interleave() {
+    local scenario="$1" rep run
+    shift
+    for rep in $(seq 1 "$REPS"); do
+        for run in "$@"; do
+            # shellcheck disable=SC2086  # split on purpose
+            set -- $run
+            latency "$scenario" "$1" "$rep" "$2" "$3" "$4" "${@:5}"
+        done
+        [ -z "${VACUUM_EACH_REP:-}" ] || vacuum
+    done
+    vacuum
+}
+
+title() { say "$1: $(sed -n '1s/^-- S[0-9]*[^:]*: //p' "$2")${3:+; $3}"; }
+
+# A single-statement scenario on every variant's own tables (search_path);
+# pg_ivm's IMMV does not read comments, so it is left out of S3 and S4.
+# same_tables SCENARIO SCRIPT TX
+same_tables() {
+    local v runs=()
+    for v in "${VARIANTS[@]}"; do
+        [[ "$v" == ivm && " S3 S4 " == *" $1 "* ]] && continue
+        runs+=("$v $v $2 $3")
+    done
+    title "$1" "$2"
+    interleave "$1" "${runs[@]}"
+}
+
+run_s1() {
+    local v runs=() s1="$B/s1_update_post.pgbench"
+    for v in "${VARIANTS[@]}"; do runs+=("$v $v $s1 $TX"); done
+    title S1 "$s1" "also the execution store and audit cost"
+    interleave S1 "${runs[@]}" \
+        "tv_log_all tv $s1 $TX -c pg_tviews.log_refreshes=all" \
+        "tv_audit_off tv $s1 $TX -c pg_tviews.audit=off"
+}
+
+run_s6() {
+    title S6 "$B/s6_update_half_posts.pgbench"
+    VACUUM_EACH_REP=1 interleave S6 \
+        "tv tv $B/s6_update_half_posts.pgbench 1" \
+        "plain+refresh plain $B/s6_plain_and_refresh.pgbench 1" \
+        "plain plain $B/s6_update_half_posts.pgbench 1" \
+        "hand hand $B/s6_update_half_posts.pgbench 1"
+}
+
+run_s7() {
+    say "S7: one-row maintenance (S1 on tv) vs REFRESH MATERIALIZED VIEW of the post view"
+    interleave S7 "tv tv $B/s1_update_post.pgbench $TX" "refresh mv $B/s7_refresh_post_mv.pgbench 1"
+}
+
+run_s8() {
+    local rep clients v
+    for clients in 2 4; do
+        say "S8: pgbench, $clients clients, committed single-post updates, ${S8_SECONDS}s per run"
+        for rep in $(seq 1 "$REPS"); do
+            for v in "${VARIANTS[@]}"; do
+                throughput "S8c$clients" "$v" "$rep" "$v" "$B/s8_update_post_commit.pgbench" "$clients"
+            done
+        done
+        vacuum
+    done
+}
+
+# S11: CREATE of the post TVIEW vs CREATE TABLE AS + PRIMARY KEY of the same
+# SELECT, each rolled back. The SELECT comes from setup.sql's definition.
+run_s11() {
+    local post_tv post_plain
+    post_tv="$(psql_q -At -c "SELECT bench.post_sql('tv')")"
+    post_plain="$(psql_q -At -c "SELECT bench.post_sql('plain')")"
+    # a second tv_post (its key must be pk_post) in an empty schema, over the tv tables
+    psql_q -c "CREATE SCHEMA IF NOT EXISTS s11"
+    printf 'BEGIN;\nCREATE TABLE s11.tv_post AS %s;\nROLLBACK;\n' "$post_tv" >"$WORK/s11_tv.pgbench"
+    printf 'BEGIN;\nCREATE TABLE plain.x_post AS %s;\nALTER TABLE plain.x_post ADD PRIMARY KEY (pk_post);\nROLLBACK;\n' \
+        "$post_plain" >"$WORK/s11_ctas.pgbench"
+    say "S11: CREATE TVIEW on $NPOSTS posts vs CREATE TABLE AS + PRIMARY KEY"
+    VACUUM_EACH_REP=1 interleave S11 "tv tv $WORK/s11_tv.pgbench 1" "ctas+pk plain $WORK/s11_ctas.pgbench 1"
+}
+
+# S12: a separate 1,000,000-row table (200,000 in quick mode): CREATE TVIEW,
+# a 10,000-row UPDATE, and the backend's memory over many single-row updates.
+run_s12() {
+    local big_tv big_plain
+    say "S12: $S12_ROWS-row stress (bench/sql/big.sql)"
+    psql_q -v rows="$S12_ROWS" -f bench/sql/big.sql >"$WORK/big.log"
+    big_tv="$(psql_q -At -c "SELECT bench.big_sql('big')")"
+    big_plain="$(psql_q -At -c "SELECT bench.big_sql('bigp')")"
+    printf 'BEGIN;\nCREATE TABLE bigp.x_big AS %s;\nALTER TABLE bigp.x_big ADD PRIMARY KEY (pk_big);\nROLLBACK;\n' \
+        "$big_plain" >"$WORK/s12_ctas.pgbench"
+    printf 'CREATE TABLE big.tv_big AS %s;\n' "$big_tv" >"$WORK/s12_create.pgbench"
+    printf 'BEGIN;\nUPDATE tb_big SET v = v + 1 WHERE pk_big <= 10000;\nROLLBACK;\n' >"$WORK/s12_update.pgbench"
+    latency S12create ctas+pk 1 bigp "$WORK/s12_ctas.pgbench" 1
+    latency S12create tv 1 big "$WORK/s12_create.pgbench" 1   # kept: the TVIEW of what follows
+    vacuum
+    interleave S12update "tv big $WORK/s12_update.pgbench 1" "plain bigp $WORK/s12_update.pgbench 1"
+    psql_q -v updates="$S12_UPDATES" -v rows="$S12_ROWS" -f bench/sql/big_memory.sql >"$WORK/big_memory.log"
+    psql_q -At -F ' ' -c "SELECT variant, value, unit FROM bench.runs WHERE scenario = 'S12memory' ORDER BY variant" \
+        | sed 's/^/    S12memory /'
+}
+
+# Machine and run description for the report.
+facts() {
+    local commit dirty=""
+    commit="$(git rev-parse --short HEAD)"
+    git diff --quiet HEAD -- src planner sql Cargo.toml 2>/dev/null || dirty=" (engine sources modified)"
+    psql_q -v cores="$(nproc)" \
+        -v cpu="$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)" \
+        -v mem="$(awk '/^MemTotal/ { printf "%.1f GB", $2 / 1048576 }' /proc/meminfo)" \
+        -v os="$(. /etc/os-release && echo "$PRETTY_NAME") $(uname -r)" \
+        -v load="$(cut -d' ' -f1-3 /proc/loadavg)" \
+        -v build="$BUILD_NOTE of pg_tviews at $commit$dirty" \
+        -v mode="$MODE: SCALE=$SCALE, $REPS repetitions, $TX transactions per run for single-row scenarios ($TX_FANOUT for S2/S4, $TX_BULK for S5), S8 ${S8_SECONDS}s per run, S12 on $S12_ROWS rows and $S12_UPDATES single-row updates" \
+        -v ivm="$HAS_IVM" <<'SQL'
+INSERT INTO bench.facts VALUES
+    ('cores', :'cores'), ('cpu', :'cpu'), ('memory', :'mem'), ('os', :'os'),
+    ('load average at start', :'load'), ('build', :'build'), ('mode', :'mode'),
+    ('pg_ivm', CASE WHEN :'ivm' THEN 'installed' ELSE 'not installed' END),
+    ('postgresql', version()),
+    ('settings', (SELECT string_agg(name || ' = ' || setting || coalesce(unit, ''), ', ' ORDER BY name)
+                    FROM pg_settings
+                   WHERE name IN ('shared_buffers', 'work_mem', 'maintenance_work_mem', 'effective_cache_size',
+                                  'max_wal_size', 'checkpoint_timeout', 'random_page_cost', 'jit', 'autovacuum',
+                                  'fsync', 'synchronous_commit', 'full_page_writes', 'max_connections')))
+ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value;
+SQL
+}
+
+scripts/bootstrap.sh
+mkdir -p target
+if [ -n "${BENCH_NO_INSTALL:-}" ]; then
+    # explicit only: benchmarks whatever pg_tviews is installed (the report says so)
+    BUILD_NOTE="installed build, not rebuilt (BENCH_NO_INSTALL)"
+else
+    say "building and installing a release build (log: target/bench-install.log)"
+    if ! scripts/install.sh --release >target/bench-install.log 2>&1; then
+        tail -n 80 target/bench-install.log
+        die "install failed"
+    fi
+    BUILD_NOTE="release build"
+fi
+
+start_cluster
+if [ "$(psql_q -At -c "SELECT count(*) FROM pg_available_extensions WHERE name = 'pg_ivm'")" = 1 ]; then
+    HAS_IVM=true
+    VARIANTS+=(ivm)
+fi
+say "loading the data set: $NUSERS users, $NPOSTS posts, $NCOMMENTS comments (log: $WORK/setup.log)"
+started=$SECONDS
+psql_q -v nusers="$NUSERS" -v nposts="$NPOSTS" -v ncomments="$NCOMMENTS" -v with_ivm="$HAS_IVM" \
+    -f bench/sql/setup.sql >"$WORK/setup.log" 2>&1 || { tail -n 40 "$WORK/setup.log"; die "setup failed"; }
+psql_q -c "VACUUM (ANALYZE)"
+say "loaded in $((SECONDS - started))s"
+facts
+psql_q -At -c "SELECT name || ': ' || value FROM bench.facts ORDER BY name" | sed 's/^/    /'
+
+want S1 && run_s1
+want S2 && same_tables S2 "$B/s2_update_user.pgbench" "$TX_FANOUT"
+want S3 && same_tables S3 "$B/s3_insert_comment.pgbench" "$TX"
+want S4 && same_tables S4 "$B/s4_delete_post.pgbench" "$TX_FANOUT"
+want S5 && same_tables S5 "$B/s5_update_1000_posts.pgbench" "$TX_BULK"
+want S6 && run_s6
+want S7 && run_s7
+want S8 && run_s8
+if want S9; then
+    title S9 "$B/s9_stack.pgbench"
+    interleave S9 "tv public $B/s9_stack.pgbench $TX" "single-levels public $B/s9_single_levels.pgbench $TX"
+fi
+if want S10; then
+    title S10 "$B/s10_fan.pgbench"
+    interleave S10 "tv public $B/s10_fan.pgbench $TX" "separate public $B/s10_separate.pgbench $TX"
+fi
+want S11 && run_s11
+want S12 && run_s12
+
+mkdir -p "$(dirname "$BENCH_OUT")"
+psql_q -At -f bench/sql/report.sql >"$BENCH_OUT.tmp"
+mv "$BENCH_OUT.tmp" "$BENCH_OUT"
+echo
+cat "$BENCH_OUT"
+say "written to ${BENCH_OUT#"$REPO_ROOT"/}"
