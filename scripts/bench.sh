@@ -24,7 +24,7 @@ if [ -n "${QUICK:-}" ] && [ "${QUICK}" != 0 ]; then
     MODE=quick; REPS="${REPS:-3}"; TX=200; TX_FANOUT=100; TX_BULK=5; S8_SECONDS=5
     S12_ROWS=200000; S12_UPDATES=10000
 else
-    MODE=full; REPS="${REPS:-7}"; TX=1000; TX_FANOUT=300; TX_BULK=20; S8_SECONDS=15
+    MODE=full; REPS="${REPS:-7}"; TX=1000; TX_FANOUT=300; TX_BULK=20; S8_SECONDS=10
     S12_ROWS=1000000; S12_UPDATES=100000
 fi
 WARMUP=5   # transactions per connection before measuring: plans prepared, caches built
@@ -152,13 +152,13 @@ HAS_IVM=false
 # [PGOPTIONS...]", split on blanks (no path here has any). VACUUM_EACH_REP=1
 # vacuums after every repetition, for writes that leave many dead rows.
 interleave() {
-    local scenario="$1" rep run
+    local scenario="$1" rep run words
     shift
+    local runs=("$@")
     for rep in $(seq 1 "$REPS"); do
-        for run in "$@"; do
-            # shellcheck disable=SC2086  # split on purpose
-            set -- $run
-            latency "$scenario" "$1" "$rep" "$2" "$3" "$4" "${@:5}"
+        for run in "${runs[@]}"; do
+            read -r -a words <<<"$run"
+            latency "$scenario" "${words[0]}" "$rep" "${words[1]}" "${words[2]}" "${words[3]}" "${words[@]:4}"
         done
         [ -z "${VACUUM_EACH_REP:-}" ] || vacuum
     done
