@@ -219,7 +219,45 @@ impl KeptPlan {
     }
 }
 
+/// Which snapshot a statement reads with.
+#[derive(Clone, Copy)]
+pub enum Snapshot {
+    /// The transaction's (REPEATABLE READ and SERIALIZABLE).
+    Transaction,
+    /// One taken now: everything committed so far.
+    Latest,
+}
+
 impl KeptPlan {
+    /// Execute with a chosen snapshot (and the command counter advanced, so
+    /// this transaction's own writes are seen); results as for `execute`.
+    pub fn execute_in(&self, args: &[pg_sys::Datum], snapshot: Snapshot) -> u64 {
+        // SAFETY: as in `execute`; SPI copies the snapshot.
+        unsafe {
+            let snapshot = match snapshot {
+                Snapshot::Transaction => pg_sys::GetTransactionSnapshot(),
+                Snapshot::Latest => pg_sys::GetLatestSnapshot(),
+            };
+            let rc = pg_sys::SPI_execute_snapshot(
+                self.0,
+                args.as_ptr() as *mut pg_sys::Datum,
+                std::ptr::null(),
+                snapshot,
+                std::ptr::null_mut(),
+                false,
+                true,
+                0,
+            );
+            if rc < 0 {
+                raise(
+                    PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
+                    format!("maintenance statement failed with SPI code {rc}"),
+                );
+            }
+            pg_sys::SPI_processed
+        }
+    }
+
     /// Bytes held by the plan's cached query trees and generic plan.
     pub fn memory_bytes(&self) -> i64 {
         // SAFETY: walks the plan's own list of CachedPlanSources; their

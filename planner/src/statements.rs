@@ -211,6 +211,17 @@ pub fn upsert_changed(t: &Target, keyed: bool) -> String {
     )
 }
 
+/// One text value summarising the view's rows among the keys `$1` (all
+/// rows when not keyed), to compare what two snapshots see.
+pub fn probe(t: &Target, keyed: bool) -> String {
+    let key = quote_ident(t.key);
+    let filter = if keyed { format!(" WHERE s.{key} = ANY ($1)") } else { String::new() };
+    format!(
+        "SELECT pg_catalog.md5(pg_catalog.string_agg(ROW(s.*)::text, ',' ORDER BY s.{key})) FROM {} AS s{filter}",
+        t.view_sql()
+    )
+}
+
 /// Rows where the table and the view differ: (key as text, problem).
 pub fn verify(t: &Target) -> String {
     let key = quote_ident(t.key);

@@ -11,9 +11,9 @@ use pgrx::{FromDatum, PgSqlErrorCode};
 use pg_tviews_planner::statements::Delta;
 
 use crate::catalog::{self, Tview};
-use crate::error::raise;
+use crate::error::{raise, raise_with};
 use crate::guc;
-use crate::pg::{first_row_datum, AsRole, SettingsScope, SpiConnection, MAINTENANCE_SETTINGS};
+use crate::pg::{first_row_datum, AsRole, KeptPlan, SettingsScope, Snapshot, SpiConnection, MAINTENANCE_SETTINGS};
 
 use super::cache::{self, Target};
 use super::locks;
@@ -123,6 +123,13 @@ fn id_column(n: i32) -> Vec<i64> {
 
 pub fn write(tview: &Tview, work: Work) -> Outcome {
     let writer = cache::writer_for(tview);
+    // SAFETY: reads the transaction's isolation level.
+    if unsafe { pg_sys::XactIsoLevel } >= pg_sys::XACT_REPEATABLE_READ as i32 {
+        match work {
+            Work::Keys { keys, .. } => check_snapshot_sees_all(tview, &writer.probe_keyed, &[keys]),
+            Work::Full { .. } => check_snapshot_sees_all(tview, &writer.probe_all, &[]),
+        }
+    }
     let (full, keys, deleted) = match work {
         Work::Keys { keys: datum, count } => {
             let deleted = writer.delete_keyed.execute(&[datum], false) as i64;
@@ -142,6 +149,30 @@ pub fn write(tview: &Tview, work: Work) -> Outcome {
         inserted,
         updated,
         deleted,
+    }
+}
+
+/// Under REPEATABLE READ and SERIALIZABLE the rows written must be what
+/// this transaction sees, and also what is committed, or the TVIEW would
+/// be stale once both commit: when a concurrent transaction committed a
+/// change to what these rows read, fail as PostgreSQL does for a
+/// concurrent update.
+fn check_snapshot_sees_all(tview: &Tview, probe: &KeptPlan, args: &[pg_sys::Datum]) {
+    let digest = |snapshot| {
+        probe.execute_in(args, snapshot);
+        // SAFETY: the probe returns one text column.
+        first_row_datum(1).and_then(|d| unsafe { String::from_datum(d, false) })
+    };
+    if digest(Snapshot::Transaction) != digest(Snapshot::Latest) {
+        raise_with(
+            PgSqlErrorCode::ERRCODE_T_R_SERIALIZATION_FAILURE,
+            "could not serialize access due to concurrent update".to_string(),
+            Some(format!(
+                "A concurrent transaction committed a change to rows that TVIEW {} reads.",
+                tview.entity
+            )),
+            Some("Retry the transaction.".into()),
+        );
     }
 }
 

@@ -127,6 +127,9 @@ pub struct Writer {
     pub upsert_keyed: KeptPlan,
     pub delete_all: KeptPlan,
     pub upsert_all: KeptPlan,
+    /// A digest of the view's rows among keys / of all of them.
+    pub probe_keyed: KeptPlan,
+    pub probe_all: KeptPlan,
 }
 
 impl Target {
@@ -142,7 +145,7 @@ impl SourceTargets {
 }
 
 /// Statements each writer prepares.
-const WRITER_PLANS: usize = 5;
+const WRITER_PLANS: usize = 7;
 
 thread_local! {
     static SOURCES: RefCell<Lru<Rc<SourceTargets>>> = RefCell::new(Lru::new());
@@ -330,6 +333,8 @@ pub fn writer_for(tview: &Tview) -> Rc<Writer> {
         upsert_keyed: KeptPlan::prepare(&statements::upsert_changed(&target, true), &[key_array_type]),
         delete_all: KeptPlan::prepare(&statements::delete_vanished(&target, false), &[]),
         upsert_all: KeptPlan::prepare(&statements::upsert_changed(&target, false), &[]),
+        probe_keyed: KeptPlan::prepare(&statements::probe(&target, true), &[key_array_type]),
+        probe_all: KeptPlan::prepare(&statements::probe(&target, false), &[]),
     });
     remember(&[tview.table_oid, tview.view_oid]);
     WRITERS.with(|w| w.borrow_mut().insert(tview.table_oid, writer.clone()));
@@ -400,7 +405,9 @@ pub fn report() -> Vec<CacheStats> {
         .iter()
         .flat_map(|t| t.key_plans.iter().chain(&t.edge_lock_plans))
         .filter_map(|c| c.get())
-        .chain(writers.iter().flat_map(|w| [&w.merge_keys, &w.delete_keyed, &w.upsert_keyed, &w.delete_all, &w.upsert_all]))
+        .chain(writers.iter().flat_map(|w| {
+            [&w.merge_keys, &w.delete_keyed, &w.upsert_keyed, &w.delete_all, &w.upsert_all, &w.probe_keyed, &w.probe_all]
+        }))
         .map(KeptPlan::memory_bytes)
         .sum();
     let tviews: HashSet<u32> = targets.iter().map(|t| t.tview.table_oid.to_u32()).collect();
