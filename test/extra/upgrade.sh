@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# upgrade.sh - ALTER EXTENSION pg_tviews UPDATE from every earlier release to
+# the current one, with TVIEWs present: their rows survive, they stay
+# maintained, the new functions work, and the upgraded extension owns exactly
+# the objects a fresh install does.  The install scripts of earlier releases
+# are kept in test/extra/upgrade/ (as released) and put beside the current
+# one for the test.  Needs PGHOST/PGPORT/PGUSER of a running cluster with the
+# current extension installed; root (or write access to the extension
+# directory).  Last line: "N passed, N failed".
+set -uo pipefail
+
+PGBIN=/usr/lib/postgresql/15/bin
+HERE="$(cd "$(dirname "$0")" && pwd)"
+EXTDIR="$(/usr/bin/pg_config --sharedir)/extension"
+OLD=tviews_upgrade_old
+FRESH=tviews_upgrade_fresh
+passed=0
+failed=0
+trap '"$PGBIN/dropdb" --if-exists $OLD 2>/dev/null; "$PGBIN/dropdb" --if-exists $FRESH 2>/dev/null' EXIT
+
+psql_in() { "$PGBIN/psql" -X -q -At -v ON_ERROR_STOP=1 -d "$1" "${@:2}"; }
+
+check() { # name, expected, actual
+    if [ "$2" = "$3" ]; then
+        passed=$((passed + 1)); echo "ok   $1"
+    else
+        failed=$((failed + 1)); echo "FAIL $1: expected [$2], got [$3]"
+    fi
+}
+
+CURRENT="$(sed -n "s/^default_version = '\(.*\)'$/\1/p" "$EXTDIR/pg_tviews.control")"
+# What each extension database owns, by description (oids differ).
+owned() {
+    psql_in "$1" -c "SELECT pg_describe_object(classid, objid, objsubid) FROM pg_depend d
+                     JOIN pg_extension e ON e.oid = d.refobjid
+                     WHERE e.extname = 'pg_tviews' AND d.deptype = 'e' ORDER BY 1"
+}
+
+"$PGBIN/createdb" "$FRESH" && psql_in "$FRESH" -c "CREATE EXTENSION pg_tviews" \
+    || { echo "0 passed, 1 failed"; exit 1; }
+
+for script in "$HERE"/upgrade/pg_tviews--*.sql; do
+    from="$(basename "$script" .sql)"; from="${from#pg_tviews--}"
+    cp "$script" "$EXTDIR/pg_tviews--$from.sql"
+    "$PGBIN/dropdb" --if-exists "$OLD" 2>/dev/null
+    "$PGBIN/createdb" "$OLD"
+    if ! psql_in "$OLD" <<SQL >/dev/null
+CREATE EXTENSION pg_tviews VERSION '$from';
+CREATE TABLE tb_user (pk_user int PRIMARY KEY, name text);
+CREATE TABLE tb_post (pk_post int PRIMARY KEY, fk_user int REFERENCES tb_user, title text);
+INSERT INTO tb_user SELECT g, 'user ' || g FROM generate_series(1, 20) g;
+INSERT INTO tb_post SELECT g, 1 + g % 20, 'post ' || g FROM generate_series(1, 100) g;
+CREATE TABLE tv_user AS SELECT u.pk_user, u.name FROM tb_user u;
+CREATE TABLE tv_post AS
+SELECT p.pk_post, jsonb_build_object('title', p.title, 'author', tu.name) AS data
+  FROM tb_post p JOIN tv_user tu ON tu.pk_user = p.fk_user;
+UPDATE tb_user SET name = 'before upgrade' WHERE pk_user = 1;
+SQL
+    then
+        check "$from: set up TVIEWs on $from" ok failed; continue
+    fi
+    before="$(psql_in "$OLD" -c "SELECT md5(string_agg(data::text, ',' ORDER BY pk_post)) FROM tv_post")"
+    psql_in "$OLD" -c "ALTER EXTENSION pg_tviews UPDATE" >/dev/null
+    check "$from: ALTER EXTENSION UPDATE reaches $CURRENT" "$CURRENT" \
+        "$(psql_in "$OLD" -c "SELECT extversion FROM pg_extension WHERE extname = 'pg_tviews'")"
+    check "$from: TVIEW rows untouched by the update" "$before" \
+        "$(psql_in "$OLD" -c "SELECT md5(string_agg(data::text, ',' ORDER BY pk_post)) FROM tv_post")"
+    check "$from: metadata kept" "post,user" \
+        "$(psql_in "$OLD" -c "SELECT string_agg(entity, ',' ORDER BY entity) FROM pg_tview_meta")"
+    psql_in "$OLD" -c "UPDATE tb_user SET name = 'after upgrade' WHERE pk_user = 2" \
+                   -c "INSERT INTO tb_post VALUES (101, 2, 'new')" -c "DELETE FROM tb_post WHERE pk_post = 3" >/dev/null
+    check "$from: stacked TVIEWs still maintained" "0" \
+        "$(psql_in "$OLD" -c "SELECT (SELECT count(*) FROM pg_tviews_verify('user')) + (SELECT count(*) FROM pg_tviews_verify('post'))")"
+    check "$from: new functions work after the update" "t|t" \
+        "$(psql_in "$OLD" -c "SELECT (SELECT count(*) > 0 FROM pg_tviews_health_check()), (SELECT count(*) = 3 FROM pg_tviews_cache_stats)" | tr -d '\n')"
+    check "$from: upgraded extension owns what a fresh install owns" "$(owned "$FRESH")" "$(owned "$OLD")"
+done
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
