@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# concurrency.sh - randomized concurrent writers (SPEC 3.3): several pgbench
+# clients run random transactions (test/extra/concurrency/writes.pgbench) on
+# a few shared users, posts and comments; serialization failures (40001) and
+# deadlocks (40P01) are retried by pgbench --max-tries.  After each run every
+# TVIEW must equal its view (EXCEPT ALL both ways, and pg_tviews_verify).
+#   run rc:          READ COMMITTED
+#   run rr:          REPEATABLE READ
+#   run rc-deferred: READ COMMITTED, half the transactions with
+#                    SET LOCAL pg_tviews.refresh_mode = deferred
+# Tests: per run, one that pgbench completed (no client aborted on another
+# error, no transaction failed after its retries), and one per TVIEW.
+# Last line: "N passed, N failed".
+#
+# Needs PGHOST/PGPORT/PGUSER of a running cluster with pg_tviews installed.
+# Knobs: CONCURRENCY_SEED (pgbench --random-seed, default 20240515),
+# CONCURRENCY_CLIENTS (default 4), CONCURRENCY_TXNS (transactions per client
+# and run, default 100), CONCURRENCY_DB (default pg_tviews_concurrency),
+# CONCURRENCY_KEEP_DB=1 keeps the database.
+set -uo pipefail
+
+HERE="$(cd "$(dirname "$0")" && pwd)"
+DIR="$HERE/concurrency"
+PGBIN=/usr/lib/postgresql/15/bin
+SEED="${CONCURRENCY_SEED:-20240515}"
+CLIENTS="${CONCURRENCY_CLIENTS:-4}"
+TXNS="${CONCURRENCY_TXNS:-100}"
+DB="${CONCURRENCY_DB:-pg_tviews_concurrency}"
+SIZES=(-v nusers=6 -v nposts=30 -v ncomments=80)
+WORK="$(mktemp -d /tmp/pg_tviews_concurrency.XXXXXX)"
+passed=0
+failed=0
+
+cleanup() {
+    [ -n "${CONCURRENCY_KEEP_DB:-}" ] || "$PGBIN/dropdb" --if-exists "$DB" 2>/dev/null
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+ok() { passed=$((passed + 1)); echo "ok   $*"; }
+fail() { failed=$((failed + 1)); echo "FAIL $*"; }
+finish() { echo "$passed passed, $failed failed"; [ "$failed" -eq 0 ]; exit; }
+
+for v in "$SEED" "$CLIENTS" "$TXNS"; do
+    case "$v" in ''|*[!0-9]*) fail "CONCURRENCY_SEED/CLIENTS/TXNS must be numbers"; finish ;; esac
+done
+
+"$PGBIN/dropdb" --if-exists "$DB" 2>/dev/null
+if ! "$PGBIN/createdb" "$DB" \
+    || ! "$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -d "$DB" "${SIZES[@]}" -f "$DIR/schema.sql"; then
+    fail "setting up database $DB"; finish
+fi
+mapfile -t ENTITIES < <("$PGBIN/psql" -X -At -d "$DB" -c "SELECT entity FROM pg_tview_meta ORDER BY entity")
+echo "concurrency: seed=$SEED clients=$CLIENTS transactions=$TXNS per client and run, TVIEWs: ${ENTITIES[*]}"
+[ "${#ENTITIES[@]}" -eq 3 ] || { fail "expected 3 TVIEWs, found ${#ENTITIES[@]}"; finish; }
+
+# check RUN: every TVIEW equals its view, as multisets and per pg_tviews_verify
+check() {
+    local out e stale verify
+    out="$("$PGBIN/psql" -X -At -F ' ' -v ON_ERROR_STOP=1 -d "$DB" 2>&1 <<'SQL'
+SELECT format($q$SELECT %L, (SELECT count(*) FROM ((TABLE %I EXCEPT ALL TABLE %I)
+                                               UNION ALL (TABLE %3$I EXCEPT ALL TABLE %2$I)) d),
+                          (SELECT count(*) FROM pg_tviews_verify(%1$L))$q$,
+              entity, 'tv_' || entity, 'v_' || entity)
+  FROM pg_tview_meta ORDER BY entity \gexec
+SQL
+)" || { fail "$1: checking the TVIEWs: $out"; return; }
+    for e in "${ENTITIES[@]}"; do
+        read -r stale verify < <(awk -v e="$e" '$1 == e { print $2, $3 }' <<<"$out")
+        if [ "${stale:-x}" = 0 ] && [ "${verify:-x}" = 0 ]; then
+            ok "$1: tv_$e equals v_$e"
+        else
+            fail "$1: tv_$e differs from v_$e: ${stale:-?} rows differ, pg_tviews_verify reports ${verify:-?}"
+        fi
+    done
+}
+
+# deadlocks: pg_stat_database.deadlocks of $DB, once every pgbench backend has gone
+# (a backend flushes its counters when it exits; wait for that, up to 60s).
+deadlocks() {
+    "$PGBIN/psql" -X -At -q -v ON_ERROR_STOP=1 -d "$DB" 2>&1 <<'SQL'
+DO $$
+BEGIN
+    FOR i IN 1 .. 6000 LOOP
+        EXIT WHEN NOT EXISTS (SELECT FROM pg_stat_activity
+                               WHERE datname = current_database() AND application_name = 'pgbench');
+        PERFORM pg_sleep(0.01);
+    END LOOP;
+    PERFORM pg_stat_clear_snapshot();
+END $$;
+SELECT deadlocks FROM pg_stat_database WHERE datname = current_database();
+SQL
+}
+
+# run NAME SCRIPT ISOLATION DEFERRED_PCT [no-deadlock]: one pgbench run, then the checks.
+# Deadlocks are detected after 20ms instead of 1s (pgbench retries them).  With
+# "no-deadlock", a deadlock during the run is a failure (pg_stat_database.deadlocks).
+run() {
+    local name="$1" script="$2" iso="$3" pct="$4" log="$WORK/$1.log" rc=0 nfail d0 d1
+    d0="$(deadlocks)"
+    PGOPTIONS="-c default_transaction_isolation=${iso// /\\ } -c lock_timeout=60s -c deadlock_timeout=20ms" \
+        "$PGBIN/pgbench" -n -d "$DB" -f "$DIR/$script" -c "$CLIENTS" -j "$CLIENTS" \
+        -t "$TXNS" --random-seed="$SEED" --max-tries=100 \
+        -D nusers=6 -D nposts=30 -D ncomments=80 -D deferred_pct="$pct" >"$log" 2>&1 || rc=$?
+    d1="$(deadlocks)"
+    grep -E '^(number of transactions actually|number of failed|number of transactions retried|total number of retries)' "$log" \
+        | sed "s/^/  $name: /"
+    echo "  $name: deadlocks detected: $((d1 - d0))"
+    nfail="$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' "$log")"
+    if [ "$rc" -eq 0 ] && [ "${nfail:-x}" = 0 ] && ! grep -q 'aborted' "$log"; then
+        ok "$name: pgbench ran $((CLIENTS * TXNS)) transactions ($iso, $script, $pct% deferred)"
+    else
+        fail "$name: pgbench exit $rc, failed transactions ${nfail:-?}"
+        grep -m 5 -E 'aborted|ERROR|error' "$log" | sed 's/^/    /'
+    fi
+    if [ "${5:-}" = no-deadlock ]; then
+        if [ "$((d1 - d0))" -eq 0 ]; then
+            ok "$name: no deadlock between single-row writers"
+        else
+            fail "$name: $((d1 - d0)) deadlocks between single-row writers (maintenance lock order)"
+        fi
+    fi
+    check "$name"
+}
+
+START=$SECONDS
+run rc writes.pgbench "read committed" 0
+run rr writes.pgbench "repeatable read" 0
+run rc-deferred writes.pgbench "read committed" 50
+run single single.pgbench "read committed" 50 no-deadlock
+echo "concurrency: took $((SECONDS - START))s"
+finish
