@@ -95,7 +95,9 @@ fn regclass_text(rel: pg_sys::Oid) -> String {
 /// Create whatever maintenance trigger is missing.
 #[pg_extern]
 fn pg_tviews_install_stmt_triggers() -> i32 {
-    sync()
+    let created = sync();
+    catalog::audit("INSTALL TRIGGERS", "", JsonB(json!({ "triggers": created })));
+    created
 }
 
 /// Drop and recreate every maintenance trigger, and the TVIEW-to-view
