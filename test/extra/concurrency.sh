@@ -28,8 +28,8 @@ TXNS="${CONCURRENCY_TXNS:-100}"
 DB="${CONCURRENCY_DB:-pg_tviews_concurrency}"
 SIZES=(-v nusers=6 -v nposts=30 -v ncomments=80)
 WORK="$(mktemp -d /tmp/pg_tviews_concurrency.XXXXXX)"
-passed=0
-failed=0
+# shellcheck source=concurrency/lib.sh
+. "$DIR/lib.sh"
 
 cleanup() {
     [ -n "${CONCURRENCY_KEEP_DB:-}" ] || "$PGBIN/dropdb" --if-exists "$DB" 2>/dev/null
@@ -37,8 +37,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ok() { passed=$((passed + 1)); echo "ok   $*"; }
-fail() { failed=$((failed + 1)); echo "FAIL $*"; }
 finish() { echo "$passed passed, $failed failed"; [ "$failed" -eq 0 ]; exit; }
 
 for v in "$SEED" "$CLIENTS" "$TXNS"; do
@@ -53,27 +51,6 @@ fi
 mapfile -t ENTITIES < <("$PGBIN/psql" -X -At -d "$DB" -c "SELECT entity FROM pg_tview_meta ORDER BY entity")
 echo "concurrency: seed=$SEED clients=$CLIENTS transactions=$TXNS per client and run, TVIEWs: ${ENTITIES[*]}"
 [ "${#ENTITIES[@]}" -eq 3 ] || { fail "expected 3 TVIEWs, found ${#ENTITIES[@]}"; finish; }
-
-# check RUN: every TVIEW equals its view, as multisets and per pg_tviews_verify
-check() {
-    local out e stale verify
-    out="$("$PGBIN/psql" -X -At -F ' ' -v ON_ERROR_STOP=1 -d "$DB" 2>&1 <<'SQL'
-SELECT format($q$SELECT %L, (SELECT count(*) FROM ((TABLE %I EXCEPT ALL TABLE %I)
-                                               UNION ALL (TABLE %3$I EXCEPT ALL TABLE %2$I)) d),
-                          (SELECT count(*) FROM pg_tviews_verify(%1$L))$q$,
-              entity, 'tv_' || entity, 'v_' || entity)
-  FROM pg_tview_meta ORDER BY entity \gexec
-SQL
-)" || { fail "$1: checking the TVIEWs: $out"; return; }
-    for e in "${ENTITIES[@]}"; do
-        read -r stale verify < <(awk -v e="$e" '$1 == e { print $2, $3 }' <<<"$out")
-        if [ "${stale:-x}" = 0 ] && [ "${verify:-x}" = 0 ]; then
-            ok "$1: tv_$e equals v_$e"
-        else
-            fail "$1: tv_$e differs from v_$e: ${stale:-?} rows differ, pg_tviews_verify reports ${verify:-?}"
-        fi
-    done
-}
 
 # deadlocks: pg_stat_database.deadlocks of $DB, once every pgbench backend has gone
 # (a backend flushes its counters when it exits; wait for that, up to 60s).
@@ -96,23 +73,15 @@ SQL
 # Deadlocks are detected after 20ms instead of 1s (pgbench retries them).  With
 # "no-deadlock", a deadlock during the run is a failure (pg_stat_database.deadlocks).
 run() {
-    local name="$1" script="$2" iso="$3" pct="$4" log="$WORK/$1.log" rc=0 nfail d0 d1
+    local name="$1" script="$2" iso="$3" pct="$4" log="$WORK/$1.log" rc=0 d0 d1
     d0="$(deadlocks)"
     PGOPTIONS="-c default_transaction_isolation=${iso// /\\ } -c lock_timeout=60s -c deadlock_timeout=20ms" \
         "$PGBIN/pgbench" -n -d "$DB" -f "$DIR/$script" -c "$CLIENTS" -j "$CLIENTS" \
         -t "$TXNS" --random-seed="$SEED" --max-tries=100 \
         -D nusers=6 -D nposts=30 -D ncomments=80 -D deferred_pct="$pct" >"$log" 2>&1 || rc=$?
     d1="$(deadlocks)"
-    grep -E '^(number of transactions actually|number of failed|number of transactions retried|total number of retries)' "$log" \
-        | sed "s/^/  $name: /"
     echo "  $name: deadlocks detected: $((d1 - d0))"
-    nfail="$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' "$log")"
-    if [ "$rc" -eq 0 ] && [ "${nfail:-x}" = 0 ] && ! grep -q 'aborted' "$log"; then
-        ok "$name: pgbench ran $((CLIENTS * TXNS)) transactions ($iso, $script, $pct% deferred)"
-    else
-        fail "$name: pgbench exit $rc, failed transactions ${nfail:-?}"
-        grep -m 5 -E 'aborted|ERROR|error' "$log" | sed 's/^/    /'
-    fi
+    pgbench_result "$name" "$log" "$rc" "pgbench ran $((CLIENTS * TXNS)) transactions ($iso, $script, $pct% deferred)"
     if [ "${5:-}" = no-deadlock ]; then
         if [ "$((d1 - d0))" -eq 0 ]; then
             ok "$name: no deadlock between single-row writers"
@@ -120,7 +89,7 @@ run() {
             fail "$name: $((d1 - d0)) deadlocks between single-row writers (maintenance lock order)"
         fi
     fi
-    check "$name"
+    check_tviews "$name"
 }
 
 START=$SECONDS
