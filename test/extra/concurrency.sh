@@ -15,7 +15,7 @@
 # Needs PGHOST/PGPORT/PGUSER of a running cluster with pg_tviews installed.
 # Knobs: CONCURRENCY_SEED (pgbench --random-seed, default 20240515),
 # CONCURRENCY_CLIENTS (default 4), CONCURRENCY_TXNS (transactions per client
-# and run, default 100), CONCURRENCY_DB (default pg_tviews_concurrency),
+# and run, default 80), CONCURRENCY_DB (default pg_tviews_concurrency),
 # CONCURRENCY_KEEP_DB=1 keeps the database.
 set -uo pipefail
 
@@ -24,7 +24,7 @@ DIR="$HERE/concurrency"
 PGBIN=/usr/lib/postgresql/15/bin
 SEED="${CONCURRENCY_SEED:-20240515}"
 CLIENTS="${CONCURRENCY_CLIENTS:-4}"
-TXNS="${CONCURRENCY_TXNS:-100}"
+TXNS="${CONCURRENCY_TXNS:-80}"
 DB="${CONCURRENCY_DB:-pg_tviews_concurrency}"
 SIZES=(-v nusers=6 -v nposts=30 -v ncomments=80)
 WORK="$(mktemp -d /tmp/pg_tviews_concurrency.XXXXXX)"
