@@ -255,6 +255,10 @@ pub fn targets_for(source: pg_sys::Oid) -> Rc<SourceTargets> {
         }));
     }
     set_stack_depths(&mut targets);
+    // Every run takes its locks TVIEW by TVIEW in this order, and cascades
+    // go up the stack, so two runs never wait for each other's locks in
+    // opposite orders.
+    targets.sort_by_key(|t| (t.stack_depth, t.tview.table_oid.to_u32()));
     let found = Rc::new(SourceTargets {
         source_is_tview: catalog::by_table(source).is_some(),
         targets,
