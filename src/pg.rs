@@ -157,14 +157,18 @@ pub fn is_single_select(sql: &str) -> bool {
 pub struct KeptPlan(pg_sys::SPIPlanPtr);
 
 impl KeptPlan {
+    /// Prepare for a generic plan: the statements are keyed by an array of
+    /// keys whose values do not change the best plan (index lookups by key),
+    /// and a custom plan per execution would re-plan every write.
     pub fn prepare(sql: &str, arg_types: &[pg_sys::Oid]) -> KeptPlan {
         let text = cstring(sql);
         // SAFETY: valid C string and argument type array of the given length.
         unsafe {
-            let plan = pg_sys::SPI_prepare(
+            let plan = pg_sys::SPI_prepare_cursor(
                 text.as_ptr(),
                 arg_types.len() as i32,
                 arg_types.as_ptr() as *mut pg_sys::Oid,
+                pg_sys::CURSOR_OPT_GENERIC_PLAN as i32,
             );
             if plan.is_null() {
                 raise(

@@ -63,12 +63,38 @@ fn guard(trigger: &PgTrigger) -> Result<(), PgTriggerError> {
     )
 }
 
+/// Did the statement change any row?  INSERT ... ON CONFLICT fires both the
+/// INSERT and the UPDATE triggers, and a DELETE may remove nothing: with
+/// empty transition tables there is nothing to maintain.
+fn changed_rows(trigger: &PgTrigger) -> bool {
+    // SAFETY: the TriggerData of the running trigger; its transition
+    // tables, when present, are valid tuplestores for the statement.
+    unsafe {
+        let data = trigger.trigger_data();
+        let (old, new) = ((*data).tg_oldtable, (*data).tg_newtable);
+        if old.is_null() && new.is_null() {
+            return true; // no transition tables: let maintenance say so
+        }
+        let count = |table: *mut pg_sys::Tuplestorestate| {
+            if table.is_null() {
+                0
+            } else {
+                pg_sys::tuplestore_tuple_count(table)
+            }
+        };
+        count(old) + count(new) > 0
+    }
+}
+
 /// `delta` None means TRUNCATE: every dependent TVIEW is rebuilt.
 fn maintain(
     trigger: &PgTrigger,
     delta: Option<Delta>,
     operation: &'static str,
 ) -> Result<(), PgTriggerError> {
+    if delta.is_some() && !changed_rows(trigger) {
+        return Ok(());
+    }
     let source = trigger.relid()?;
     let source_targets = cache::targets_for(source);
     let targets = &source_targets.targets;
