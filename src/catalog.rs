@@ -38,37 +38,31 @@ impl Tview {
 /// the way a SECURITY DEFINER function would: the catalog tables and the
 /// maintenance triggers belong to the extension, not to whoever happens to
 /// create a TVIEW or write a source.  Callers check the user's own rights.
-pub fn as_extension_owner<R>(f: impl FnOnce() -> R) -> R {
-    let owner = Spi::get_one::<pg_sys::Oid>(
-        "SELECT extowner FROM pg_catalog.pg_extension WHERE extname = 'pg_tviews'",
-    )
-    .ok()
-    .flatten()
-    .unwrap_or_else(|| {
-        raise(
-            PgSqlErrorCode::ERRCODE_UNDEFINED_OBJECT,
-            "extension pg_tviews is not installed in this database",
-        )
-    });
+/// `f` gets the extension's schema, quoted: one catalog lookup for both.
+pub fn as_extension_owner<R>(f: impl FnOnce(&str) -> R) -> R {
+    let (owner, schema) = extension();
     let _owner = crate::pg::AsRole::new(owner);
-    f()
+    f(&quote_ident(&schema))
 }
 
 /// The extension's schema, quoted.
 pub fn ext_schema() -> String {
-    let schema = Spi::get_one::<String>(
-        "SELECT n.nspname::text FROM pg_catalog.pg_extension e \
+    quote_ident(&extension().1)
+}
+
+/// The extension's owner and schema.
+fn extension() -> (pg_sys::Oid, String) {
+    let row = Spi::get_two::<pg_sys::Oid, String>(
+        "SELECT e.extowner, n.nspname::text FROM pg_catalog.pg_extension e \
          JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_tviews'",
-    )
-    .ok()
-    .flatten()
-    .unwrap_or_else(|| {
-        raise(
+    );
+    match row {
+        Ok((Some(owner), Some(schema))) => (owner, schema),
+        _ => raise(
             PgSqlErrorCode::ERRCODE_UNDEFINED_OBJECT,
             "extension pg_tviews is not installed in this database",
-        )
-    });
-    quote_ident(&schema)
+        ),
+    }
 }
 
 fn select(filter: &str, args: &[DatumWithOid]) -> Vec<Tview> {
@@ -165,15 +159,14 @@ pub struct NewTview<'a> {
 }
 
 pub fn insert(t: &NewTview) {
-    as_extension_owner(|| insert_row(t))
+    as_extension_owner(|schema| insert_row(schema, t))
 }
 
-fn insert_row(t: &NewTview) {
+fn insert_row(ext: &str, t: &NewTview) {
     let sql = format!(
-        "INSERT INTO {}.pg_tview_meta \
+        "INSERT INTO {ext}.pg_tview_meta \
          (entity, schema_name, table_oid, view_oid, key_column, definition, dependencies) \
-         VALUES ($1, $2, $3::oid::regclass, $4::oid::regclass, $5, $6, $7::oid[]::regclass[])",
-        ext_schema()
+         VALUES ($1, $2, $3::oid::regclass, $4::oid::regclass, $5, $6, $7::oid[]::regclass[])"
     );
     let run = Spi::run_with_args(
         &sql,
@@ -196,11 +189,8 @@ fn insert_row(t: &NewTview) {
 }
 
 pub fn delete(schema: &str, entity: &str) -> bool {
-    as_extension_owner(|| {
-        let sql = format!(
-        "DELETE FROM {}.pg_tview_meta WHERE schema_name = $1 AND entity = $2 RETURNING 1",
-        ext_schema()
-    );
+    as_extension_owner(|ext| {
+        let sql = format!("DELETE FROM {ext}.pg_tview_meta WHERE schema_name = $1 AND entity = $2 RETURNING 1");
         Spi::get_one_with_args::<i32>(&sql, &[schema.into(), entity.into()])
             .ok()
             .flatten()
@@ -209,11 +199,8 @@ pub fn delete(schema: &str, entity: &str) -> bool {
 }
 
 pub fn set_refresh_mode(tview: &Tview, mode: &str) {
-    as_extension_owner(|| {
-        let sql = format!(
-            "UPDATE {}.pg_tview_meta SET refresh_mode = $1 WHERE table_oid = $2::oid::regclass",
-            ext_schema()
-        );
+    as_extension_owner(|ext| {
+        let sql = format!("UPDATE {ext}.pg_tview_meta SET refresh_mode = $1 WHERE table_oid = $2::oid::regclass");
         if let Err(e) = Spi::run_with_args(&sql, &[mode.into(), tview.table_oid.into()]) {
             raise(PgSqlErrorCode::ERRCODE_INTERNAL_ERROR, format!("could not set the refresh mode: {e}"));
         }
@@ -225,11 +212,8 @@ pub fn audit(operation: &str, entity: &str, details: pgrx::JsonB) {
     if !guc::AUDIT.get() {
         return;
     }
-    let sql = format!(
-        "INSERT INTO {}.pg_tview_audit_log (operation, entity, details) VALUES ($1, $2, $3)",
-        ext_schema()
-    );
-    let run = as_extension_owner(|| {
+    let run = as_extension_owner(|ext| {
+        let sql = format!("INSERT INTO {ext}.pg_tview_audit_log (operation, entity, details) VALUES ($1, $2, $3)");
         Spi::run_with_args(&sql, &[operation.into(), entity.into(), details.into()])
     });
     if let Err(e) = run {

@@ -137,6 +137,26 @@ pub fn relation_text(rel: pg_sys::Oid) -> Option<String> {
     .flatten()
 }
 
+/// The columns of `rel`'s primary key, in key order (empty when it has none).
+pub fn primary_key_columns(rel: pg_sys::Oid) -> Vec<String> {
+    pgrx::Spi::connect(|client| {
+        let rows = client.select(
+            "SELECT a.attname::text FROM pg_catalog.pg_index i \
+             JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey) \
+             WHERE i.indrelid = $1 AND i.indisprimary \
+             ORDER BY pg_catalog.array_position(i.indkey::int2[], a.attnum)",
+            None,
+            &[rel.into()],
+        )?;
+        let mut out = Vec::new();
+        for row in rows {
+            out.extend(row.get::<String>(1)?);
+        }
+        Ok::<_, pgrx::spi::SpiError>(out)
+    })
+    .unwrap_or_else(|e| raise(PgSqlErrorCode::ERRCODE_INTERNAL_ERROR, format!("{e}")))
+}
+
 /// Is `sql` exactly one plain SELECT (no trailing second statement)?
 pub fn is_single_select(sql: &str) -> bool {
     let text = cstring(sql);
@@ -193,33 +213,44 @@ impl KeptPlan {
     /// cannot see raises a serialization failure (40001) instead of
     /// silently writing over a concurrent writer.
     pub fn execute(&self, args: &[pg_sys::Datum], read_only: bool) -> u64 {
+        // SAFETY: reads the transaction's isolation level.
+        if !read_only && unsafe { pg_sys::XactIsoLevel } >= pg_sys::XACT_REPEATABLE_READ as i32 {
+            // SAFETY: SPI copies the snapshots it is given.
+            return unsafe {
+                self.execute_with(args, pg_sys::GetLatestSnapshot(), pg_sys::GetTransactionSnapshot())
+            };
+        }
         // SAFETY: the plan was prepared with exactly args.len() arguments,
         // none of them NULL (null flags pointer NULL means "no nulls").
-        // SPI copies the snapshots it is given.
-        unsafe {
-            let values = args.as_ptr() as *mut pg_sys::Datum;
-            let rc = if !read_only && pg_sys::XactIsoLevel >= pg_sys::XACT_REPEATABLE_READ as i32 {
-                pg_sys::SPI_execute_snapshot(
-                    self.0,
-                    values,
-                    std::ptr::null(),
-                    pg_sys::GetLatestSnapshot(),
-                    pg_sys::GetTransactionSnapshot(),
-                    false,
-                    true,
-                    0,
-                )
-            } else {
-                pg_sys::SPI_execute_plan(self.0, values, std::ptr::null(), read_only, 0)
-            };
-            if rc < 0 {
-                raise(
-                    PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
-                    format!("maintenance statement failed with SPI code {rc}"),
-                );
-            }
-            pg_sys::SPI_processed
-        }
+        let rc = unsafe {
+            pg_sys::SPI_execute_plan(self.0, args.as_ptr() as *mut pg_sys::Datum, std::ptr::null(), read_only, 0)
+        };
+        spi_processed(rc)
+    }
+
+    /// Execute reading with `snapshot`, and `crosscheck` (or null) as the
+    /// snapshot a row being changed must also be visible to.
+    ///
+    /// # Safety
+    /// Both snapshots must be valid (or `crosscheck` null).
+    unsafe fn execute_with(
+        &self,
+        args: &[pg_sys::Datum],
+        snapshot: pg_sys::Snapshot,
+        crosscheck: pg_sys::Snapshot,
+    ) -> u64 {
+        // SAFETY: as in `execute`.
+        let rc = pg_sys::SPI_execute_snapshot(
+            self.0,
+            args.as_ptr() as *mut pg_sys::Datum,
+            std::ptr::null(),
+            snapshot,
+            crosscheck,
+            false,
+            true,
+            0,
+        );
+        spi_processed(rc)
     }
 }
 
@@ -236,29 +267,13 @@ impl KeptPlan {
     /// Execute with a chosen snapshot (and the command counter advanced, so
     /// this transaction's own writes are seen); results as for `execute`.
     pub fn execute_in(&self, args: &[pg_sys::Datum], snapshot: Snapshot) -> u64 {
-        // SAFETY: as in `execute`; SPI copies the snapshot.
+        // SAFETY: the snapshot functions return valid snapshots; SPI copies them.
         unsafe {
             let snapshot = match snapshot {
                 Snapshot::Transaction => pg_sys::GetTransactionSnapshot(),
                 Snapshot::Latest => pg_sys::GetLatestSnapshot(),
             };
-            let rc = pg_sys::SPI_execute_snapshot(
-                self.0,
-                args.as_ptr() as *mut pg_sys::Datum,
-                std::ptr::null(),
-                snapshot,
-                std::ptr::null_mut(),
-                false,
-                true,
-                0,
-            );
-            if rc < 0 {
-                raise(
-                    PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
-                    format!("maintenance statement failed with SPI code {rc}"),
-                );
-            }
-            pg_sys::SPI_processed
+            self.execute_with(args, snapshot, std::ptr::null_mut())
         }
     }
 
@@ -294,6 +309,18 @@ impl Drop for KeptPlan {
             pg_sys::SPI_freeplan(self.0);
         }
     }
+}
+
+/// Rows processed by the SPI call that returned `rc`; a failure is an ERROR.
+fn spi_processed(rc: i32) -> u64 {
+    if rc < 0 {
+        raise(
+            PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
+            format!("maintenance statement failed with SPI code {rc}"),
+        );
+    }
+    // SAFETY: set by the SPI call just made.
+    unsafe { pg_sys::SPI_processed }
 }
 
 /// Column `column` (1-based) of the first row of the last SPI result.

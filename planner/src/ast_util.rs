@@ -161,11 +161,31 @@ pub(crate) struct BlockFunctions {
 }
 
 pub(crate) fn block_functions<T: Visit>(node: &T) -> BlockFunctions {
-    struct Scan {
+    let mut found = BlockFunctions::default();
+    for_each_top_level_expr(node, |expr| {
+        if let Expr::Function(f) = expr {
+            if f.over.is_some() {
+                found.window = true;
+            } else if f.filter.is_some()
+                || !f.within_group.is_empty()
+                || f.name.0.last().and_then(|p| p.as_ident()).is_some_and(|i| {
+                    AGGREGATES.contains(&i.value.to_lowercase().as_str())
+                })
+            {
+                found.aggregate = true;
+            }
+        }
+    });
+    found
+}
+
+/// Call `f` on every expression of `node` outside the queries nested in it.
+pub(crate) fn for_each_top_level_expr<T: Visit>(node: &T, f: impl FnMut(&Expr)) {
+    struct Scan<F> {
         depth: usize,
-        found: BlockFunctions,
+        f: F,
     }
-    impl Visitor for Scan {
+    impl<F: FnMut(&Expr)> Visitor for Scan<F> {
         type Break = ();
         fn pre_visit_query(&mut self, _: &Query) -> ControlFlow<()> {
             self.depth += 1;
@@ -176,28 +196,11 @@ pub(crate) fn block_functions<T: Visit>(node: &T) -> BlockFunctions {
             ControlFlow::Continue(())
         }
         fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<()> {
-            if self.depth > 0 {
-                return ControlFlow::Continue(());
-            }
-            if let Expr::Function(f) = expr {
-                if f.over.is_some() {
-                    self.found.window = true;
-                } else if f.filter.is_some()
-                    || !f.within_group.is_empty()
-                    || f.name.0.last().and_then(|p| p.as_ident()).is_some_and(|i| {
-                        AGGREGATES.contains(&i.value.to_lowercase().as_str())
-                    })
-                {
-                    self.found.aggregate = true;
-                }
+            if self.depth == 0 {
+                (self.f)(expr);
             }
             ControlFlow::Continue(())
         }
     }
-    let mut scan = Scan {
-        depth: 0,
-        found: BlockFunctions::default(),
-    };
-    let _ = node.visit(&mut scan);
-    scan.found
+    let _ = node.visit(&mut Scan { depth: 0, f });
 }

@@ -14,7 +14,7 @@ use sqlparser::ast::{
     TableFactor, TableWithJoins, Visit, Visitor,
 };
 
-use crate::ast_util::is_delta_name;
+use crate::ast_util::{for_each_top_level_expr, is_delta_name};
 use crate::{parse, RelationName};
 
 pub(crate) type InstanceId = usize;
@@ -327,32 +327,15 @@ impl Model {
 
     /// Instances whose columns `expr` names, outside nested queries.
     fn reads(&self, expr: &Expr, scope: usize) -> Vec<InstanceId> {
-        struct Names {
-            depth: usize,
-            aliases: Vec<String>,
-        }
-        impl Visitor for Names {
-            type Break = ();
-            fn pre_visit_query(&mut self, _: &Query) -> ControlFlow<()> {
-                self.depth += 1;
-                ControlFlow::Continue(())
-            }
-            fn post_visit_query(&mut self, _: &Query) -> ControlFlow<()> {
-                self.depth -= 1;
-                ControlFlow::Continue(())
-            }
-            fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<()> {
-                if let (0, Expr::CompoundIdentifier(parts)) = (self.depth, expr) {
-                    if parts.len() >= 2 {
-                        self.aliases.push(parts[parts.len() - 2].value.clone());
-                    }
+        let mut aliases = Vec::new();
+        for_each_top_level_expr(expr, |e| {
+            if let Expr::CompoundIdentifier(parts) = e {
+                if parts.len() >= 2 {
+                    aliases.push(parts[parts.len() - 2].value.clone());
                 }
-                ControlFlow::Continue(())
             }
-        }
-        let mut names = Names { depth: 0, aliases: Vec::new() };
-        let _ = expr.visit(&mut names);
-        let mut out: Vec<InstanceId> = names.aliases.iter().filter_map(|a| self.lookup(a, scope)).collect();
+        });
+        let mut out: Vec<InstanceId> = aliases.iter().filter_map(|a| self.lookup(a, scope)).collect();
         out.sort_unstable();
         out.dedup();
         out

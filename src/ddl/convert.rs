@@ -12,7 +12,7 @@ use crate::catalog::{self, NewTview};
 use crate::engine;
 use crate::error::{raise, raise_with};
 
-use crate::pg::run;
+use crate::pg::{primary_key_columns, run};
 
 use super::create::{analyse, check_key_column, register, relation_name};
 
@@ -120,24 +120,16 @@ fn check_same_columns(table: pg_sys::Oid, view: pg_sys::Oid, relname: &str, view
 
 /// The key must be the primary key; add it when there is none.
 fn ensure_primary_key(table: pg_sys::Oid, schema: &str, relname: &str, key: &str) {
-    let existing = Spi::get_one_with_args::<String>(
-        "SELECT pg_catalog.string_agg(a.attname::text, ',') FROM pg_catalog.pg_index i \
-         JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey) \
-         WHERE i.indrelid = $1 AND i.indisprimary",
-        &[table.into()],
-    )
-    .ok()
-    .flatten();
-    match existing {
-        None => run(&format!(
+    match primary_key_columns(table).as_slice() {
+        [] => run(&format!(
             "ALTER TABLE {} ADD PRIMARY KEY ({})",
             quote_qualified(schema, relname),
             quote_ident(key)
         )),
-        Some(columns) if columns == key => {}
-        Some(columns) => raise(
+        [only] if only == key => {}
+        columns => raise(
             PgSqlErrorCode::ERRCODE_INVALID_TABLE_DEFINITION,
-            format!("cannot convert \"{relname}\": its primary key is ({columns}), not ({key})"),
+            format!("cannot convert \"{relname}\": its primary key is ({}), not ({key})", columns.join(",")),
         ),
     }
 }

@@ -36,8 +36,8 @@ pub fn sync() -> i32 {
     catalog::as_extension_owner(sync_as_owner)
 }
 
-fn sync_as_owner() -> i32 {
-    let function = format!("{}.pg_tviews_trigger()", catalog::ext_schema());
+fn sync_as_owner(ext: &str) -> i32 {
+    let function = format!("{ext}.pg_tviews_trigger()");
     let mut wanted: BTreeSet<(u32, &str, &str)> = BTreeSet::new();
     for t in catalog::all() {
         wanted.insert((t.table_oid.to_u32(), GUARD_TRIGGER.0, GUARD_TRIGGER.1));
@@ -47,7 +47,7 @@ fn sync_as_owner() -> i32 {
             }
         }
     }
-    let existing = existing_triggers();
+    let existing = existing_triggers(ext);
     for (rel, name) in &existing {
         if !wanted.iter().any(|(r, n, _)| *r == rel.to_u32() && n == name) {
             run(&format!("DROP TRIGGER {name} ON {}", regclass_text(*rel)));
@@ -69,11 +69,11 @@ fn sync_as_owner() -> i32 {
     created
 }
 
-fn existing_triggers() -> Vec<(pg_sys::Oid, String)> {
+/// Our maintenance triggers; `ext` is the extension's schema, quoted.
+fn existing_triggers(ext: &str) -> Vec<(pg_sys::Oid, String)> {
     let sql = format!(
         "SELECT t.tgrelid, t.tgname::text FROM pg_catalog.pg_trigger t \
-         WHERE t.tgfoid = '{}.pg_tviews_trigger()'::pg_catalog.regprocedure AND NOT t.tgisinternal",
-        catalog::ext_schema()
+         WHERE t.tgfoid = '{ext}.pg_tviews_trigger()'::pg_catalog.regprocedure AND NOT t.tgisinternal"
     );
     Spi::connect(|client| {
         let mut out = Vec::new();
@@ -104,7 +104,7 @@ fn pg_tviews_install_stmt_triggers() -> i32 {
 /// dependencies (which pg_dump does not carry).
 #[pg_extern]
 fn pg_tviews_reinstall_triggers() -> i32 {
-    for (rel, name) in existing_triggers() {
+    for (rel, name) in existing_triggers(&catalog::ext_schema()) {
         run(&format!("DROP TRIGGER {name} ON {}", regclass_text(rel)));
     }
     for t in catalog::all() {

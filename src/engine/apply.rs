@@ -72,7 +72,7 @@ pub fn find_keys(target: &Target, delta: Delta) -> Option<Work> {
         };
         let count = i64::from(count);
         if full_refresh_pays(count, estimate) {
-            locks::acquire(&mut vec![(target.tview_lock, true)]);
+            locks::lock_whole(target.tview_lock);
             return Some(Work::Full { keys: count });
         }
         if whole_tview {
@@ -109,7 +109,7 @@ fn full_refresh_pays(count: i64, estimate: f32) -> bool {
 
 /// A full rebuild (TRUNCATE), holding the whole TVIEW.
 pub fn full_locked(target: &Target) -> Work {
-    locks::acquire(&mut vec![(target.tview_lock, true)]);
+    locks::lock_whole(target.tview_lock);
     Work::Full { keys: 0 }
 }
 
@@ -194,7 +194,7 @@ pub fn full_refresh_as_owner(tview: &Tview) -> Outcome {
     let _writing = super::maintaining();
     let _spi = SpiConnection::open();
     let _path = SettingsScope::new(MAINTENANCE_SETTINGS);
-    locks::acquire(&mut vec![(locks::tview_lock(tview.table_oid), true)]);
+    locks::lock_whole(locks::tview_lock(tview.table_oid));
     let outcome = {
         let _owner = AsRole::new(tview.owner);
         write(tview, Work::Full { keys: 0 })
@@ -207,15 +207,13 @@ pub fn full_refresh_as_owner(tview: &Tview) -> Outcome {
 
 /// One execution-store row.
 pub fn log(entity: &str, source: pg_sys::Oid, operation: &str, outcome: &Outcome, took: Duration) {
-    let sql = format!(
-        "INSERT INTO {}.pg_tview_refresh_log (entity, source_table, operation, mode, keys_examined, \
-         rows_inserted, rows_updated, rows_deleted, duration_ms) \
-         VALUES ($1, $2::oid::regclass, $3, $4, $5, $6, $7, $8, $9)",
-        catalog::ext_schema()
-    );
     let mode = if outcome.full { "full" } else { "incremental" };
-    let run = catalog::as_extension_owner(|| Spi::run_with_args(
-        &sql,
+    let run = catalog::as_extension_owner(|ext| Spi::run_with_args(
+        &format!(
+            "INSERT INTO {ext}.pg_tview_refresh_log (entity, source_table, operation, mode, keys_examined, \
+             rows_inserted, rows_updated, rows_deleted, duration_ms) \
+             VALUES ($1, $2::oid::regclass, $3, $4, $5, $6, $7, $8, $9)"
+        ),
         &[
             entity.into(),
             source.into(),

@@ -42,6 +42,11 @@ pub fn tview_lock(table_oid: pg_sys::Oid) -> i64 {
     id_of(&format!("pg_tviews:{}", table_oid.to_u32()))
 }
 
+/// Lock the whole TVIEW whose lock id is `tview_lock`, exclusively.
+pub fn lock_whole(tview_lock: i64) {
+    acquire(&mut vec![(tview_lock, true)]);
+}
+
 /// Take every lock in `wanted` (id, exclusive), in id order.  Returns
 /// whether any of them had to be waited for.
 pub fn acquire(wanted: &mut Vec<(i64, bool)>) -> bool {

@@ -14,7 +14,7 @@ use pg_tviews_planner::statements;
 
 use crate::ddl::create::relation_name;
 use crate::error::raise;
-use crate::pg::{first_row_datum, AsRole, KeptPlan, SettingsScope, SpiConnection, MAINTENANCE_SETTINGS};
+use crate::pg::{first_row_datum, primary_key_columns, AsRole, KeptPlan, SettingsScope, SpiConnection, MAINTENANCE_SETTINGS};
 
 use super::apply::Work;
 use super::{cache, locks, queue};
@@ -34,7 +34,7 @@ pub fn cascade_rows(source: pg_sys::Oid, keys: pg_sys::Datum, keys_type: pg_sys:
     let _path = SettingsScope::new(MAINTENANCE_SETTINGS);
     for target in source_targets.targets.iter() {
         let _owner = AsRole::new(target.tview.owner);
-        locks::acquire(&mut vec![(target.tview_lock, true)]);
+        locks::lock_whole(target.tview_lock);
         let sql = statements::key_statement_for_rows(
             target.key_query(),
             &schema,
@@ -58,22 +58,7 @@ pub fn cascade_rows(source: pg_sys::Oid, keys: pg_sys::Datum, keys_type: pg_sys:
 
 /// The single primary-key column of `source`.
 fn primary_key(source: pg_sys::Oid, name: &str) -> String {
-    let columns = Spi::connect(|client| {
-        let rows = client.select(
-            "SELECT a.attname::text FROM pg_catalog.pg_index i \
-             JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey) \
-             WHERE i.indrelid = $1 AND i.indisprimary",
-            None,
-            &[source.into()],
-        )?;
-        let mut out = Vec::new();
-        for row in rows {
-            out.extend(row.get::<String>(1)?);
-        }
-        Ok::<_, pgrx::spi::SpiError>(out)
-    })
-    .unwrap_or_default();
-    match columns.as_slice() {
+    match primary_key_columns(source).as_slice() {
         [one] => one.clone(),
         _ => raise(
             PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
