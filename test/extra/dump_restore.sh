@@ -7,22 +7,11 @@
 # extension installed.  Last line: "N passed, N failed".
 set -uo pipefail
 
-PGBIN=/usr/lib/postgresql/15/bin
+# shellcheck source=checks.sh
+. "$(dirname "$0")/checks.sh"
 SRC=tviews_dump_src
-passed=0
-failed=0
 WORK="$(mktemp -d /tmp/pg_tviews_dump.XXXXXX)"
 trap 'rm -rf "$WORK"; for d in $SRC ${SRC}_custom ${SRC}_plain; do "$PGBIN/dropdb" --if-exists "$d" 2>/dev/null; done' EXIT
-
-psql_in() { "$PGBIN/psql" -X -q -At -v ON_ERROR_STOP=1 -d "$1" "${@:2}"; }
-
-check() { # name, expected, actual
-    if [ "$2" = "$3" ]; then
-        passed=$((passed + 1)); echo "ok   $1"
-    else
-        failed=$((failed + 1)); echo "FAIL $1: expected [$2], got [$3]"
-    fi
-}
 
 "$PGBIN/dropdb" --if-exists "$SRC" 2>/dev/null
 "$PGBIN/createdb" "$SRC" || { echo "0 passed, 1 failed"; exit 1; }

@@ -9,24 +9,13 @@
 # directory).  Last line: "N passed, N failed".
 set -uo pipefail
 
-PGBIN=/usr/lib/postgresql/15/bin
+# shellcheck source=checks.sh
+. "$(dirname "$0")/checks.sh"
 HERE="$(cd "$(dirname "$0")" && pwd)"
 EXTDIR="$(/usr/bin/pg_config --sharedir)/extension"
 OLD=tviews_upgrade_old
 FRESH=tviews_upgrade_fresh
-passed=0
-failed=0
 trap '"$PGBIN/dropdb" --if-exists $OLD 2>/dev/null; "$PGBIN/dropdb" --if-exists $FRESH 2>/dev/null' EXIT
-
-psql_in() { "$PGBIN/psql" -X -q -At -v ON_ERROR_STOP=1 -d "$1" "${@:2}"; }
-
-check() { # name, expected, actual
-    if [ "$2" = "$3" ]; then
-        passed=$((passed + 1)); echo "ok   $1"
-    else
-        failed=$((failed + 1)); echo "FAIL $1: expected [$2], got [$3]"
-    fi
-}
 
 CURRENT="$(sed -n "s/^default_version = '\(.*\)'$/\1/p" "$EXTDIR/pg_tviews.control")"
 # What each extension database owns, by description (oids differ).
