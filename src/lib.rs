@@ -38,6 +38,7 @@ pub extern "C-unwind" fn _PG_init() {
     guc::define();
     engine::cache::register_invalidation_callback();
     engine::queue::register_callbacks();
+    engine::frames::install();
 }
 
 #[cfg(any(test, feature = "pg_test"))]

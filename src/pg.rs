@@ -277,6 +277,27 @@ impl KeptPlan {
         }
     }
 
+    /// Execute a read-only statement seeing exactly `snapshot` (command id
+    /// included: no command counter advance); results as for `execute`.
+    ///
+    /// # Safety
+    /// `snapshot` must be valid for the duration of the call.
+    pub unsafe fn execute_as_of(&self, args: &[pg_sys::Datum], snapshot: pg_sys::Snapshot) -> u64 {
+        // SAFETY: as in `execute`; read_only keeps SPI from advancing the
+        // snapshot's command id.
+        let rc = pg_sys::SPI_execute_snapshot(
+            self.0,
+            args.as_ptr() as *mut pg_sys::Datum,
+            std::ptr::null(),
+            snapshot,
+            std::ptr::null_mut(),
+            true,
+            false,
+            0,
+        );
+        spi_processed(rc)
+    }
+
     /// Bytes held by the plan's cached query trees and generic plan.
     pub fn memory_bytes(&self) -> i64 {
         // SAFETY: walks the plan's own list of CachedPlanSources; their

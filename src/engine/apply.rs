@@ -16,6 +16,7 @@ use crate::guc;
 use crate::pg::{first_row_datum, AsRole, KeptPlan, SettingsScope, Snapshot, SpiConnection, MAINTENANCE_SETTINGS};
 
 use super::cache::{self, Target};
+use super::frames::{Earlier, StatementStart};
 use super::locks;
 
 #[derive(Debug, Clone, Copy)]
@@ -42,8 +43,15 @@ pub enum Work {
 }
 
 /// The keys of one TVIEW the running trigger's write may have changed,
-/// locked (see `locks`); None when there are none.
-pub fn find_keys(target: &Target, delta: Delta) -> Option<Work> {
+/// locked (see `locks`); None when there are none.  With `earlier`, keys
+/// the changed rows had as that statement began are added, or the TVIEW is
+/// rebuilt when that is unknown (see `frames`).
+pub fn find_keys(target: &Target, delta: Delta, earlier: Option<Earlier>) -> Option<Work> {
+    let as_of = match earlier {
+        Some(Earlier::Unknown) => return Some(full_locked(target)),
+        Some(Earlier::Start(start)) => Some(start),
+        None => None,
+    };
     let mut wanted = vec![(target.tview_lock, target.coarse)];
     if !target.coarse {
         if let Some(plan) = target.edge_lock_plan(delta) {
@@ -61,35 +69,69 @@ pub fn find_keys(target: &Target, delta: Delta) -> Option<Work> {
     locks::acquire(&mut wanted);
     let whole_tview = wanted.contains(&(target.tview_lock, true));
     loop {
-        target.key_plan(delta).execute(&[], false);
-        let keys = first_row_datum(1)?;
-        // SAFETY: columns 2 and 3 of the key statement are int4 and float4.
-        let (count, estimate) = unsafe {
-            (
-                first_row_datum(2).and_then(|d| i32::from_datum(d, false)).unwrap_or(0),
-                first_row_datum(3).and_then(|d| f32::from_datum(d, false)).unwrap_or(-1.0),
-            )
-        };
-        let count = i64::from(count);
-        if full_refresh_pays(count, estimate) {
+        let found = run_key_query(target, delta, as_of)?;
+        if full_refresh_pays(found.count, found.estimate) {
             locks::lock_whole(target.tview_lock);
-            return Some(Work::Full { keys: count });
+            return Some(Work::Full { keys: found.count });
         }
+        let work = Work::Keys { keys: found.keys, count: found.count };
         if whole_tview {
-            return Some(Work::Keys { keys, count });
+            return Some(work);
         }
-        let ids = id_column(4);
-        let mut wanted: Vec<(i64, bool)> = if ids.len() > locks::MAX_FINE_LOCKS {
+        let mut wanted: Vec<(i64, bool)> = if found.lock_ids.len() > locks::MAX_FINE_LOCKS {
             vec![(target.tview_lock, true)]
         } else {
-            ids.into_iter().map(|id| (id, true)).collect()
+            found.lock_ids.into_iter().map(|id| (id, true)).collect()
         };
         // Having waited, look again: the writer we waited for may have
         // moved rows to keys we did not find.
         if !locks::acquire(&mut wanted) {
-            return Some(Work::Keys { keys, count });
+            return Some(work);
         }
     }
+}
+
+/// What a key query found: the key array (valid until SPI_finish), its
+/// size, the TVIEW's estimated row count, and the keys' lock ids.
+struct Found {
+    keys: pg_sys::Datum,
+    count: i64,
+    estimate: f32,
+    lock_ids: Vec<i64>,
+}
+
+fn run_key_query(target: &Target, delta: Delta, as_of: Option<StatementStart>) -> Option<Found> {
+    let plan = target.key_plan(delta);
+    let then = as_of.and_then(|start| {
+        // SAFETY: the snapshot copy is active for the whole execution.
+        start.with_snapshot(|snapshot| unsafe { plan.execute_as_of(&[], snapshot) });
+        key_query_result()
+    });
+    plan.execute(&[], false);
+    let now = key_query_result();
+    match (then, now) {
+        (Some(then), Some(now)) => {
+            let (keys, count) = super::queue::merge(&target.tview, then.keys, now.keys);
+            let mut lock_ids = then.lock_ids;
+            lock_ids.extend(now.lock_ids);
+            lock_ids.sort_unstable();
+            lock_ids.dedup();
+            Some(Found { keys, count, estimate: now.estimate, lock_ids })
+        }
+        (then, now) => now.or(then),
+    }
+}
+
+fn key_query_result() -> Option<Found> {
+    let keys = first_row_datum(1)?;
+    // SAFETY: columns 2 and 3 of the key statement are int4 and float4.
+    let (count, estimate) = unsafe {
+        (
+            first_row_datum(2).and_then(|d| i32::from_datum(d, false)).unwrap_or(0),
+            first_row_datum(3).and_then(|d| f32::from_datum(d, false)).unwrap_or(-1.0),
+        )
+    };
+    Some(Found { keys, count: i64::from(count), estimate, lock_ids: id_column(4) })
 }
 
 /// Below this many keys a statement stays incremental whatever the

@@ -5,6 +5,7 @@
 
 mod apply;
 pub mod cache;
+pub mod frames;
 mod locks;
 mod manual;
 pub mod queue;

@@ -130,7 +130,7 @@ fn keep(keys: pg_sys::Datum) -> pg_sys::Datum {
 
 /// The distinct keys of two arrays (valid until the next SPI statement)
 /// and their number.
-fn merge(tview: &crate::catalog::Tview, a: pg_sys::Datum, b: pg_sys::Datum) -> (pg_sys::Datum, i64) {
+pub(super) fn merge(tview: &crate::catalog::Tview, a: pg_sys::Datum, b: pg_sys::Datum) -> (pg_sys::Datum, i64) {
     let writer = cache::writer_for(tview);
     writer.merge_keys.execute(&[a, b], true);
     let keys = crate::pg::first_row_datum(1).unwrap_or(a);

@@ -13,6 +13,7 @@ use crate::pg::{AsRole, SettingsScope, SpiConnection, MAINTENANCE_SETTINGS};
 
 use super::apply;
 use super::cache;
+use super::frames;
 use super::queue;
 
 #[pg_trigger]
@@ -112,10 +113,11 @@ fn maintain(
     // TVIEW still holding the rows this write removed.
     let operation = if source_targets.source_is_tview { "CASCADE" } else { operation };
     for target in targets.iter() {
+        let earlier = frames::maintaining(target.tview.table_oid, source);
         let work = {
             let _owner = AsRole::new(target.tview.owner);
             match delta {
-                Some(delta) => apply::find_keys(target, delta),
+                Some(delta) => apply::find_keys(target, delta, earlier),
                 None => Some(apply::full_locked(target)),
             }
         };

@@ -121,8 +121,12 @@ BEGIN
     WHEN k < 98.5 THEN CASE WHEN random() < 0.5 THEN 'TRUNCATE archived_posts'
         ELSE format($s$COPY comments (post_id, user_id, body, rating) FROM PROGRAM 'printf "%s\t%s\tcopied 1\t3\n%s\t%s\tcopied 2\t\\\\N\n"'$s$,
                     cons_pick('posts'), cons_pick('users'), cons_pick('posts'), cons_pick('users')) END
-    WHEN k < 99 THEN format($s$WITH a AS (UPDATE users SET name = 'cte %s' WHERE id = %s RETURNING id) UPDATE posts SET title = 'cte title %s' WHERE user_id IN (SELECT id FROM a)$s$,
+    WHEN k < 98.75 THEN format($s$WITH a AS (UPDATE users SET name = 'cte %s' WHERE id = %s RETURNING id) UPDATE posts SET title = 'cte title %s' WHERE user_id IN (SELECT id FROM a)$s$,
         cons_rint(1, 99999), cons_pick('users'), cons_rint(1, 99999))
+    -- two sources whose old rows alone joined, changed by one statement
+    WHEN k < 99 THEN CASE WHEN random() < 0.5
+        THEN format($s$WITH u AS (UPDATE users SET company_id = NULL WHERE company_id = %1$s RETURNING id) DELETE FROM companies WHERE id = %1$s $s$, cons_pick('companies'))
+        ELSE format($s$WITH c AS (DELETE FROM comments WHERE post_id = %1$s RETURNING id) UPDATE posts SET user_id = %2$s WHERE id = %1$s $s$, cons_pick('posts'), cons_pick('users')) END
     WHEN k < 99.5 THEN format($s$INSERT INTO companies VALUES (%s, 'upsert a', 'FR'), (%s, 'upsert b', 'XX'), (%s, 'upsert c', 'DE') ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name || ' again', country = EXCLUDED.country$s$,
         cons_pick('companies'), nextval('companies_id_seq'), cons_pick('companies') + 1000)
     ELSE CASE WHEN random() < 0.5 THEN 'TRUNCATE archived_posts' ELSE format($s$UPDATE users SET score = score - 1 WHERE company_id = %s$s$, cons_pick('companies')) END
