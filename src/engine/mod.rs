@@ -5,10 +5,12 @@
 
 mod apply;
 pub mod cache;
+mod failures;
 pub mod frames;
 mod locks;
 mod manual;
 pub mod queue;
+mod recorder;
 mod trigger;
 
 pub use apply::full_refresh_as_owner;

@@ -27,6 +27,7 @@ use crate::pg::{ActiveSnapshot, AsRole, SettingsScope, SpiConnection, MAINTENANC
 
 use super::apply::{self, Work};
 use super::cache::{self, Target};
+use super::failures;
 
 /// What one subtransaction queued for one TVIEW.
 struct Chunk {
@@ -149,6 +150,8 @@ pub fn drain(all: bool) -> i64 {
         let tview = &next.target.tview;
         let mut count: i64 = next.chunks.iter().map(|c| c.count).sum();
         let arrays: Option<Vec<pg_sys::Datum>> = next.chunks.iter().map(|c| c.keys).collect();
+        let full = !matches!(&arrays, Some(a) if !a.is_empty());
+        let _unit = failures::working_on(&next.target, next.source, next.operation, full, count);
         let outcome = {
             let _owner = AsRole::new(tview.owner);
             match arrays {
@@ -205,11 +208,13 @@ unsafe extern "C-unwind" fn on_xact(event: pg_sys::XactEvent::Type, _arg: *mut s
             if QUEUE.with(|q| q.borrow().is_empty()) {
                 return;
             }
-            let _writing = super::maintaining();
-            let _snapshot = ActiveSnapshot::push();
-            let _spi = SpiConnection::open();
-            let _path = SettingsScope::new(MAINTENANCE_SETTINGS);
-            drain(true);
+            failures::recorded(|| {
+                let _writing = super::maintaining();
+                let _snapshot = ActiveSnapshot::push();
+                let _spi = SpiConnection::open();
+                let _path = SettingsScope::new(MAINTENANCE_SETTINGS);
+                drain(true);
+            });
         }
         pg_sys::XactEvent::XACT_EVENT_COMMIT
         | pg_sys::XactEvent::XACT_EVENT_ABORT

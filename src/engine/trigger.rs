@@ -13,6 +13,7 @@ use crate::pg::{AsRole, SettingsScope, SpiConnection, MAINTENANCE_SETTINGS};
 
 use super::apply;
 use super::cache;
+use super::failures;
 use super::frames;
 use super::queue;
 
@@ -34,7 +35,7 @@ fn pg_tviews_trigger<'a>(
         PgTriggerOperation::Update => Some(Delta::OldAndNew),
         PgTriggerOperation::Truncate => None,
     };
-    maintain(trigger, delta, operation_name(&operation))?;
+    failures::recorded(|| maintain(trigger, delta, operation_name(&operation)))?;
     Ok(None)
 }
 
@@ -114,6 +115,7 @@ fn maintain(
     let operation = if source_targets.source_is_tview { "CASCADE" } else { operation };
     for target in targets.iter() {
         let earlier = frames::maintaining(target.tview.table_oid, source);
+        let _unit = failures::working_on(target, source, operation, delta.is_none(), 0);
         let work = {
             let _owner = AsRole::new(target.tview.owner);
             match delta {
