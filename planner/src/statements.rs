@@ -150,65 +150,84 @@ pub fn key_check_statement(key_query: &str, source_schema: &str, source_name: &s
     )
 }
 
-/// Delete the rows among the keys `$1` that the view no longer produces.
-/// Without `$1` (full refresh): every such row.
-pub fn delete_vanished(t: &Target, keyed: bool) -> String {
+/// Delete every row the view no longer produces (full refresh).
+pub fn delete_vanished(t: &Target) -> String {
     let key = quote_ident(t.key);
-    let filter = |alias: &str| {
-        if keyed {
-            format!(" AND {alias}.{key} = ANY ($1)")
-        } else {
-            String::new()
-        }
-    };
     format!(
-        "DELETE FROM {} AS t WHERE true{} AND NOT EXISTS \
-         (SELECT 1 FROM {} AS s WHERE s.{key} = t.{key}{})",
+        "DELETE FROM {} AS t WHERE NOT EXISTS (SELECT 1 FROM {} AS s WHERE s.{key} = t.{key})",
         t.table_sql(),
-        filter("t"),
         t.view_sql(),
-        filter("s"),
     )
 }
 
-/// Insert or update the rows among the keys `$1` (all rows when not keyed)
-/// that differ from the view; identical rows are not written.  Returns one
-/// row: (inserted, updated).
-pub fn upsert_changed(t: &Target, keyed: bool) -> String {
+/// Insert or update every row that differs from the view (full refresh);
+/// identical rows are not written.  Returns one row: (inserted, updated).
+pub fn upsert_changed(t: &Target) -> String {
     let key = quote_ident(t.key);
-    let filter = if keyed {
-        format!(" WHERE s.{key} = ANY ($1)")
-    } else {
-        String::new()
-    };
+    let (alias, action) = on_conflict(t);
+    format!(
+        "WITH written AS (INSERT INTO {} AS {alias} SELECT s.* FROM {} AS s \
+         ON CONFLICT ({key}) {action} RETURNING ({alias}.xmax = 0) AS inserted) \
+         SELECT pg_catalog.count(*) FILTER (WHERE inserted), pg_catalog.count(*) FILTER (WHERE NOT inserted) FROM written",
+        t.table_sql(),
+        t.view_sql(),
+    )
+}
+
+/// Refresh the rows among the keys `$1` in one statement: the view is
+/// computed once for them, rows it no longer has are deleted, rows that
+/// differ are upserted.  Returns one row: (deleted, inserted, updated).
+pub fn refresh_keyed(t: &Target) -> String {
+    let key = quote_ident(t.key);
+    let (alias, action) = on_conflict(t);
+    let table = t.table_sql();
+    format!(
+        "WITH fresh AS MATERIALIZED (SELECT s.* FROM {view} AS s WHERE s.{key} = ANY ($1)), \
+              deleted AS (DELETE FROM {table} AS d WHERE d.{key} = ANY ($1) \
+                            AND NOT EXISTS (SELECT 1 FROM fresh AS f WHERE f.{key} = d.{key}) RETURNING 1), \
+              written AS (INSERT INTO {table} AS {alias} SELECT * FROM fresh \
+                            ON CONFLICT ({key}) {action} RETURNING ({alias}.xmax = 0) AS inserted) \
+         SELECT (SELECT pg_catalog.count(*) FROM deleted), \
+                pg_catalog.count(*) FILTER (WHERE inserted), pg_catalog.count(*) FILTER (WHERE NOT inserted) FROM written",
+        view = t.view_sql(),
+    )
+}
+
+/// The alias of the table and the ON CONFLICT action of an upsert that
+/// writes only rows that differ.
+///
+/// Rows are compared by their binary images (`*<>`, as REFRESH MATERIALIZED
+/// VIEW CONCURRENTLY does): exact where equality is not (1.0 and 1.00 are
+/// equal numerics but print differently), defined for types without
+/// equality (json, point), and much cheaper than printing both rows.  A
+/// bare table name there means the whole row unless a column has that
+/// name, so the alias is one no column has; a column named `excluded`
+/// would shadow the proposed row too, and then rows are compared as text.
+fn on_conflict(t: &Target) -> (String, String) {
     let others: Vec<String> = t
         .columns
         .iter()
         .filter(|c| c.as_str() != t.key)
         .map(|c| quote_ident(c))
         .collect();
-    let action = if others.is_empty() {
-        "DO NOTHING".to_string()
-    } else {
-        let sets: Vec<String> = others.iter().map(|c| format!("{c} = EXCLUDED.{c}")).collect();
-        let old: Vec<String> = others.iter().map(|c| format!("t.{c}")).collect();
+    let is_column = |name: &str| t.columns.iter().any(|c| c == name);
+    let alias = (0..)
+        .map(|i| if i == 0 { "t".to_string() } else { format!("t{i}") })
+        .find(|a| !is_column(a))
+        .unwrap_or_default();
+    if others.is_empty() {
+        return (alias, "DO NOTHING".to_string());
+    }
+    let sets: Vec<String> = others.iter().map(|c| format!("{c} = EXCLUDED.{c}")).collect();
+    let differs = if is_column("excluded") {
+        let old: Vec<String> = others.iter().map(|c| format!("{alias}.{c}")).collect();
         let new: Vec<String> = others.iter().map(|c| format!("EXCLUDED.{c}")).collect();
-        // Compared as text: types without equality (json, point) work, and
-        // a value that prints differently (1.0 vs 1.00) is a change.
-        format!(
-            "DO UPDATE SET {} WHERE ROW({})::text IS DISTINCT FROM ROW({})::text",
-            sets.join(", "),
-            old.join(", "),
-            new.join(", ")
-        )
+        format!("ROW({})::text IS DISTINCT FROM ROW({})::text", old.join(", "), new.join(", "))
+    } else {
+        format!("{alias} OPERATOR(pg_catalog.*<>) EXCLUDED")
     };
-    format!(
-        "WITH written AS (INSERT INTO {} AS t SELECT s.* FROM {} AS s{filter} \
-         ON CONFLICT ({key}) {action} RETURNING (t.xmax = 0) AS inserted) \
-         SELECT pg_catalog.count(*) FILTER (WHERE inserted), pg_catalog.count(*) FILTER (WHERE NOT inserted) FROM written",
-        t.table_sql(),
-        t.view_sql(),
-    )
+    let action = format!("DO UPDATE SET {} WHERE {differs}", sets.join(", "));
+    (alias, action)
 }
 
 /// One text value summarising the view's rows among the keys `$1` (all
@@ -255,24 +274,44 @@ mod tests {
     #[test]
     fn names_are_quoted_and_keys_are_a_parameter() {
         let cols = vec!["pk_post".to_string(), "data".to_string(), "Title x".to_string()];
-        let sql = upsert_changed(&target(&cols), true);
-        assert!(sql.contains(r#"INSERT INTO app."tv_Post" AS t SELECT s.* FROM app."v_Post" AS s WHERE s.pk_post = ANY ($1)"#), "{sql}");
+        let sql = refresh_keyed(&target(&cols));
+        assert!(sql.contains(r#"SELECT s.* FROM app."v_Post" AS s WHERE s.pk_post = ANY ($1)"#), "{sql}");
         assert!(sql.contains(r#""Title x" = EXCLUDED."Title x""#), "{sql}");
-        assert!(sql.contains("IS DISTINCT FROM"), "{sql}");
+        assert!(sql.contains("WHERE t OPERATOR(pg_catalog.*<>) EXCLUDED"), "{sql}");
+    }
+
+    #[test]
+    fn upsert_alias_never_names_a_column() {
+        let cols = vec!["pk_post".to_string(), "t".to_string(), "t1".to_string()];
+        let sql = upsert_changed(&target(&cols));
+        assert!(sql.contains("AS t2 SELECT") && sql.contains("WHERE t2 OPERATOR(pg_catalog.*<>) EXCLUDED"), "{sql}");
+        let cols = vec!["pk_post".to_string(), "excluded".to_string()];
+        let sql = refresh_keyed(&target(&cols));
+        assert!(sql.contains("WHERE ROW(t.excluded)::text IS DISTINCT FROM ROW(EXCLUDED.excluded)::text"), "{sql}");
+    }
+
+    #[test]
+    fn keyed_refresh_computes_the_view_once() {
+        let cols = vec!["pk_post".to_string(), "data".to_string()];
+        let sql = refresh_keyed(&target(&cols));
+        assert_eq!(sql.matches(r#"app."v_Post""#).count(), 1, "{sql}");
+        assert!(sql.contains(r#"DELETE FROM app."tv_Post" AS d WHERE d.pk_post = ANY ($1)"#), "{sql}");
+        assert!(sql.contains("NOT EXISTS (SELECT 1 FROM fresh AS f WHERE f.pk_post = d.pk_post)"), "{sql}");
+        assert!(sql.contains(r#"INSERT INTO app."tv_Post" AS t SELECT * FROM fresh"#), "{sql}");
+        assert!(sql.contains("ON CONFLICT (pk_post) DO UPDATE SET data = EXCLUDED.data WHERE t OPERATOR(pg_catalog.*<>) EXCLUDED"), "{sql}");
     }
 
     #[test]
     fn key_only_table_does_nothing_on_conflict() {
         let cols = vec!["pk_post".to_string()];
-        assert!(upsert_changed(&target(&cols), false).contains("ON CONFLICT (pk_post) DO NOTHING"));
+        assert!(upsert_changed(&target(&cols)).contains("ON CONFLICT (pk_post) DO NOTHING"));
     }
 
     #[test]
     fn full_refresh_statements_have_no_parameter() {
         let cols = vec!["pk_post".to_string(), "data".to_string()];
-        assert!(!delete_vanished(&target(&cols), false).contains("$1"));
-        assert!(!upsert_changed(&target(&cols), false).contains("$1"));
-        assert!(delete_vanished(&target(&cols), true).contains("t.pk_post = ANY ($1)"));
+        assert!(!delete_vanished(&target(&cols)).contains("$1"));
+        assert!(!upsert_changed(&target(&cols)).contains("$1"));
     }
 
     #[test]

@@ -172,19 +172,17 @@ pub fn write(tview: &Tview, work: Work) -> Outcome {
             Work::Full { .. } => check_snapshot_sees_all(tview, &writer.probe_all, &[]),
         }
     }
-    let (full, keys, deleted) = match work {
+    let (full, keys, deleted, (inserted, updated)) = match work {
         Work::Keys { keys: datum, count } => {
-            let deleted = writer.delete_keyed.execute(&[datum], false) as i64;
-            writer.upsert_keyed.execute(&[datum], false);
-            (false, count, deleted)
+            writer.refresh_keyed.execute(&[datum], false);
+            (false, count, count_column(1), (count_column(2), count_column(3)))
         }
         Work::Full { keys } => {
             let deleted = writer.delete_all.execute(&[], false) as i64;
             writer.upsert_all.execute(&[], false);
-            (true, keys, deleted)
+            (true, keys, deleted, (count_column(1), count_column(2)))
         }
     };
-    let (inserted, updated) = written_counts();
     Outcome {
         full,
         keys,
@@ -218,14 +216,10 @@ fn check_snapshot_sees_all(tview: &Tview, probe: &KeptPlan, args: &[pg_sys::Datu
     }
 }
 
-fn written_counts() -> (i64, i64) {
-    // SAFETY: the upsert statement returns one row of two int8 counts.
-    unsafe {
-        (
-            first_row_datum(1).and_then(|d| i64::from_datum(d, false)).unwrap_or(0),
-            first_row_datum(2).and_then(|d| i64::from_datum(d, false)).unwrap_or(0),
-        )
-    }
+/// Column `n` (an int8 count) of the last result's first row.
+fn count_column(n: i32) -> i64 {
+    // SAFETY: the writing statements return int8 counts.
+    first_row_datum(n).and_then(|d| unsafe { i64::from_datum(d, false) }).unwrap_or(0)
 }
 
 /// A full refresh as pg_tviews_refresh runs it: as the owner, with the

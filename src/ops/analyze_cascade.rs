@@ -45,10 +45,10 @@ fn pg_tviews_analyze_cascade(
     // The engine binds $1 to an array of keys; here it is one key, given
     // as text and cast to the key's type.
     let one_key = format!("ARRAY[$1::{key_type}]");
-    let steps = [
-        ("delete the row if the view no longer has it", statements::delete_vanished(&target, true)),
-        ("insert or update the row if it differs", statements::upsert_changed(&target, true)),
-    ];
+    let steps = [(
+        "delete the row if the view no longer has it, insert or update it if it differs",
+        statements::refresh_keyed(&target),
+    )];
     let lines = {
         let _settings = SettingsScope::new(MAINTENANCE_SETTINGS);
         let _owner = AsRole::new(tview.owner);

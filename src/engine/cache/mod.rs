@@ -123,8 +123,8 @@ pub struct Writer {
     /// The distinct keys of two key arrays of this TVIEW's key type, and
     /// their number.
     pub merge_keys: KeptPlan,
-    pub delete_keyed: KeptPlan,
-    pub upsert_keyed: KeptPlan,
+    /// Delete and upsert among keys, in one statement.
+    pub refresh_keyed: KeptPlan,
     pub delete_all: KeptPlan,
     pub upsert_all: KeptPlan,
     /// A digest of the view's rows among keys / of all of them.
@@ -145,7 +145,7 @@ impl SourceTargets {
 }
 
 /// Statements each writer prepares.
-const WRITER_PLANS: usize = 7;
+const WRITER_PLANS: usize = 6;
 
 thread_local! {
     static SOURCES: RefCell<Lru<Rc<SourceTargets>>> = RefCell::new(Lru::new());
@@ -333,10 +333,9 @@ pub fn writer_for(tview: &Tview) -> Rc<Writer> {
              FROM pg_catalog.unnest(pg_catalog.array_cat($1, $2)) AS k) AS merged",
             &[key_array_type, key_array_type],
         ),
-        delete_keyed: KeptPlan::prepare(&statements::delete_vanished(&target, true), &[key_array_type]),
-        upsert_keyed: KeptPlan::prepare(&statements::upsert_changed(&target, true), &[key_array_type]),
-        delete_all: KeptPlan::prepare(&statements::delete_vanished(&target, false), &[]),
-        upsert_all: KeptPlan::prepare(&statements::upsert_changed(&target, false), &[]),
+        refresh_keyed: KeptPlan::prepare(&statements::refresh_keyed(&target), &[key_array_type]),
+        delete_all: KeptPlan::prepare(&statements::delete_vanished(&target), &[]),
+        upsert_all: KeptPlan::prepare(&statements::upsert_changed(&target), &[]),
         probe_keyed: KeptPlan::prepare(&statements::probe(&target, true), &[key_array_type]),
         probe_all: KeptPlan::prepare(&statements::probe(&target, false), &[]),
     });
@@ -410,7 +409,7 @@ pub fn report() -> Vec<CacheStats> {
         .flat_map(|t| t.key_plans.iter().chain(&t.edge_lock_plans))
         .filter_map(|c| c.get())
         .chain(writers.iter().flat_map(|w| {
-            [&w.merge_keys, &w.delete_keyed, &w.upsert_keyed, &w.delete_all, &w.upsert_all, &w.probe_keyed, &w.probe_all]
+            [&w.merge_keys, &w.refresh_keyed, &w.delete_all, &w.upsert_all, &w.probe_keyed, &w.probe_all]
         }))
         .map(KeptPlan::memory_bytes)
         .sum();
