@@ -150,84 +150,78 @@ pub fn key_check_statement(key_query: &str, source_schema: &str, source_name: &s
     )
 }
 
-/// Delete every row the view no longer produces (full refresh).
-pub fn delete_vanished(t: &Target) -> String {
-    let key = quote_ident(t.key);
-    format!(
-        "DELETE FROM {} AS t WHERE NOT EXISTS (SELECT 1 FROM {} AS s WHERE s.{key} = t.{key})",
-        t.table_sql(),
-        t.view_sql(),
-    )
-}
-
-/// Insert or update every row that differs from the view (full refresh);
-/// identical rows are not written.  Returns one row: (inserted, updated).
-pub fn upsert_changed(t: &Target) -> String {
-    let key = quote_ident(t.key);
-    let (alias, action) = on_conflict(t);
-    format!(
-        "WITH written AS (INSERT INTO {} AS {alias} SELECT s.* FROM {} AS s \
-         ON CONFLICT ({key}) {action} RETURNING ({alias}.xmax = 0) AS inserted) \
-         SELECT pg_catalog.count(*) FILTER (WHERE inserted), pg_catalog.count(*) FILTER (WHERE NOT inserted) FROM written",
-        t.table_sql(),
-        t.view_sql(),
-    )
-}
-
 /// Refresh the rows among the keys `$1` in one statement: the view is
 /// computed once for them, rows it no longer has are deleted, rows that
 /// differ are upserted.  Returns one row: (deleted, inserted, updated).
 pub fn refresh_keyed(t: &Target) -> String {
     let key = quote_ident(t.key);
-    let (alias, action) = on_conflict(t);
     let table = t.table_sql();
     format!(
         "WITH fresh AS MATERIALIZED (SELECT s.* FROM {view} AS s WHERE s.{key} = ANY ($1)), \
               deleted AS (DELETE FROM {table} AS d WHERE d.{key} = ANY ($1) \
                             AND NOT EXISTS (SELECT 1 FROM fresh AS f WHERE f.{key} = d.{key}) RETURNING 1), \
-              written AS (INSERT INTO {table} AS {alias} SELECT * FROM fresh \
-                            ON CONFLICT ({key}) {action} RETURNING ({alias}.xmax = 0) AS inserted) \
+              written AS (INSERT INTO {table} AS t SELECT * FROM fresh \
+                            ON CONFLICT ({key}) {action} RETURNING (t.xmax = 0) AS inserted) \
          SELECT (SELECT pg_catalog.count(*) FROM deleted), \
                 pg_catalog.count(*) FILTER (WHERE inserted), pg_catalog.count(*) FILTER (WHERE NOT inserted) FROM written",
+        view = t.view_sql(),
+        action = on_conflict(t),
+    )
+}
+
+/// Rebuild the whole table in one statement: the view is computed once,
+/// and joined by key (hash joins) to delete the rows it no longer has,
+/// update the rows that differ and insert the new ones; identical rows are
+/// not written.  Returns one row: (deleted, inserted, updated).
+pub fn refresh_all(t: &Target) -> String {
+    let key = quote_ident(t.key);
+    let table = t.table_sql();
+    let sets = set_list(t, "f");
+    let updated = if sets.is_empty() {
+        "SELECT 1 WHERE false".to_string()
+    } else {
+        format!(
+            "UPDATE {table} AS t SET {sets} FROM fresh AS f \
+             WHERE f.{key} = t.{key} AND t.* OPERATOR(pg_catalog.*<>) f.* RETURNING 1"
+        )
+    };
+    format!(
+        "WITH fresh AS MATERIALIZED (SELECT s.* FROM {view} AS s), \
+              deleted AS (DELETE FROM {table} AS d \
+                            WHERE NOT EXISTS (SELECT 1 FROM fresh AS f WHERE f.{key} = d.{key}) RETURNING 1), \
+              updated AS ({updated}), \
+              inserted AS (INSERT INTO {table} SELECT f.* FROM fresh AS f \
+                             WHERE NOT EXISTS (SELECT 1 FROM {table} AS e WHERE e.{key} = f.{key}) RETURNING 1) \
+         SELECT (SELECT pg_catalog.count(*) FROM deleted), (SELECT pg_catalog.count(*) FROM inserted), \
+                (SELECT pg_catalog.count(*) FROM updated)",
         view = t.view_sql(),
     )
 }
 
-/// The alias of the table and the ON CONFLICT action of an upsert that
-/// writes only rows that differ.
+/// `c = <from>.c, ...` for every column but the key.
+fn set_list(t: &Target, from: &str) -> String {
+    t.columns
+        .iter()
+        .filter(|c| c.as_str() != t.key)
+        .map(|c| format!("{0} = {from}.{0}", quote_ident(c)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The ON CONFLICT action of an upsert that writes only rows that differ.
 ///
 /// Rows are compared by their binary images (`*<>`, as REFRESH MATERIALIZED
 /// VIEW CONCURRENTLY does): exact where equality is not (1.0 and 1.00 are
 /// equal numerics but print differently), defined for types without
-/// equality (json, point), and much cheaper than printing both rows.  A
-/// bare table name there means the whole row unless a column has that
-/// name, so the alias is one no column has; a column named `excluded`
-/// would shadow the proposed row too, and then rows are compared as text.
-fn on_conflict(t: &Target) -> (String, String) {
-    let others: Vec<String> = t
-        .columns
-        .iter()
-        .filter(|c| c.as_str() != t.key)
-        .map(|c| quote_ident(c))
-        .collect();
-    let is_column = |name: &str| t.columns.iter().any(|c| c == name);
-    let alias = (0..)
-        .map(|i| if i == 0 { "t".to_string() } else { format!("t{i}") })
-        .find(|a| !is_column(a))
-        .unwrap_or_default();
-    if others.is_empty() {
-        return (alias, "DO NOTHING".to_string());
+/// equality (json, point), and much cheaper than printing both rows.
+/// `t.*` and `EXCLUDED.*` are whole rows even if a column is named `t` or
+/// `excluded`.
+fn on_conflict(t: &Target) -> String {
+    let sets = set_list(t, "EXCLUDED");
+    if sets.is_empty() {
+        return "DO NOTHING".to_string();
     }
-    let sets: Vec<String> = others.iter().map(|c| format!("{c} = EXCLUDED.{c}")).collect();
-    let differs = if is_column("excluded") {
-        let old: Vec<String> = others.iter().map(|c| format!("{alias}.{c}")).collect();
-        let new: Vec<String> = others.iter().map(|c| format!("EXCLUDED.{c}")).collect();
-        format!("ROW({})::text IS DISTINCT FROM ROW({})::text", old.join(", "), new.join(", "))
-    } else {
-        format!("{alias} OPERATOR(pg_catalog.*<>) EXCLUDED")
-    };
-    let action = format!("DO UPDATE SET {} WHERE {differs}", sets.join(", "));
-    (alias, action)
+    format!("DO UPDATE SET {sets} WHERE t.* OPERATOR(pg_catalog.*<>) EXCLUDED.*")
 }
 
 /// One text value summarising the view's rows among the keys `$1` (all
@@ -277,17 +271,7 @@ mod tests {
         let sql = refresh_keyed(&target(&cols));
         assert!(sql.contains(r#"SELECT s.* FROM app."v_Post" AS s WHERE s.pk_post = ANY ($1)"#), "{sql}");
         assert!(sql.contains(r#""Title x" = EXCLUDED."Title x""#), "{sql}");
-        assert!(sql.contains("WHERE t OPERATOR(pg_catalog.*<>) EXCLUDED"), "{sql}");
-    }
-
-    #[test]
-    fn upsert_alias_never_names_a_column() {
-        let cols = vec!["pk_post".to_string(), "t".to_string(), "t1".to_string()];
-        let sql = upsert_changed(&target(&cols));
-        assert!(sql.contains("AS t2 SELECT") && sql.contains("WHERE t2 OPERATOR(pg_catalog.*<>) EXCLUDED"), "{sql}");
-        let cols = vec!["pk_post".to_string(), "excluded".to_string()];
-        let sql = refresh_keyed(&target(&cols));
-        assert!(sql.contains("WHERE ROW(t.excluded)::text IS DISTINCT FROM ROW(EXCLUDED.excluded)::text"), "{sql}");
+        assert!(sql.contains("WHERE t.* OPERATOR(pg_catalog.*<>) EXCLUDED.*"), "{sql}");
     }
 
     #[test]
@@ -298,20 +282,26 @@ mod tests {
         assert!(sql.contains(r#"DELETE FROM app."tv_Post" AS d WHERE d.pk_post = ANY ($1)"#), "{sql}");
         assert!(sql.contains("NOT EXISTS (SELECT 1 FROM fresh AS f WHERE f.pk_post = d.pk_post)"), "{sql}");
         assert!(sql.contains(r#"INSERT INTO app."tv_Post" AS t SELECT * FROM fresh"#), "{sql}");
-        assert!(sql.contains("ON CONFLICT (pk_post) DO UPDATE SET data = EXCLUDED.data WHERE t OPERATOR(pg_catalog.*<>) EXCLUDED"), "{sql}");
+        assert!(sql.contains("ON CONFLICT (pk_post) DO UPDATE SET data = EXCLUDED.data WHERE"), "{sql}");
     }
 
     #[test]
-    fn key_only_table_does_nothing_on_conflict() {
+    fn full_refresh_computes_the_view_once_and_has_no_parameter() {
+        let cols = vec!["pk_post".to_string(), "data".to_string(), "t".to_string()];
+        let sql = refresh_all(&target(&cols));
+        assert!(!sql.contains("$1"), "{sql}");
+        assert_eq!(sql.matches(r#"app."v_Post""#).count(), 1, "{sql}");
+        assert!(sql.contains("SET data = f.data, t = f.t FROM fresh AS f"), "{sql}");
+        assert!(sql.contains("WHERE f.pk_post = t.pk_post AND t.* OPERATOR(pg_catalog.*<>) f.*"), "{sql}");
+        assert!(sql.contains(r#"WHERE NOT EXISTS (SELECT 1 FROM app."tv_Post" AS e WHERE e.pk_post = f.pk_post)"#), "{sql}");
+    }
+
+    #[test]
+    fn key_only_table_writes_no_update() {
         let cols = vec!["pk_post".to_string()];
-        assert!(upsert_changed(&target(&cols)).contains("ON CONFLICT (pk_post) DO NOTHING"));
-    }
-
-    #[test]
-    fn full_refresh_statements_have_no_parameter() {
-        let cols = vec!["pk_post".to_string(), "data".to_string()];
-        assert!(!delete_vanished(&target(&cols)).contains("$1"));
-        assert!(!upsert_changed(&target(&cols)).contains("$1"));
+        assert!(refresh_keyed(&target(&cols)).contains("ON CONFLICT (pk_post) DO NOTHING"));
+        let sql = refresh_all(&target(&cols));
+        assert!(sql.contains("updated AS (SELECT 1 WHERE false)") && !sql.contains("UPDATE "), "{sql}");
     }
 
     #[test]

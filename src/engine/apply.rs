@@ -172,23 +172,22 @@ pub fn write(tview: &Tview, work: Work) -> Outcome {
             Work::Full { .. } => check_snapshot_sees_all(tview, &writer.probe_all, &[]),
         }
     }
-    let (full, keys, deleted, (inserted, updated)) = match work {
+    let (full, keys) = match work {
         Work::Keys { keys: datum, count } => {
             writer.refresh_keyed.execute(&[datum], false);
-            (false, count, count_column(1), (count_column(2), count_column(3)))
+            (false, count)
         }
         Work::Full { keys } => {
-            let deleted = writer.delete_all.execute(&[], false) as i64;
-            writer.upsert_all.execute(&[], false);
-            (true, keys, deleted, (count_column(1), count_column(2)))
+            writer.refresh_all.execute(&[], false);
+            (true, keys)
         }
     };
     Outcome {
         full,
         keys,
-        inserted,
-        updated,
-        deleted,
+        deleted: count_column(1),
+        inserted: count_column(2),
+        updated: count_column(3),
     }
 }
 

@@ -125,8 +125,8 @@ pub struct Writer {
     pub merge_keys: KeptPlan,
     /// Delete and upsert among keys, in one statement.
     pub refresh_keyed: KeptPlan,
-    pub delete_all: KeptPlan,
-    pub upsert_all: KeptPlan,
+    /// Rebuild it all, in one statement.
+    pub refresh_all: KeptPlan,
     /// A digest of the view's rows among keys / of all of them.
     pub probe_keyed: KeptPlan,
     pub probe_all: KeptPlan,
@@ -145,7 +145,7 @@ impl SourceTargets {
 }
 
 /// Statements each writer prepares.
-const WRITER_PLANS: usize = 6;
+const WRITER_PLANS: usize = 5;
 
 thread_local! {
     static SOURCES: RefCell<Lru<Rc<SourceTargets>>> = RefCell::new(Lru::new());
@@ -334,8 +334,7 @@ pub fn writer_for(tview: &Tview) -> Rc<Writer> {
             &[key_array_type, key_array_type],
         ),
         refresh_keyed: KeptPlan::prepare(&statements::refresh_keyed(&target), &[key_array_type]),
-        delete_all: KeptPlan::prepare(&statements::delete_vanished(&target), &[]),
-        upsert_all: KeptPlan::prepare(&statements::upsert_changed(&target), &[]),
+        refresh_all: KeptPlan::prepare(&statements::refresh_all(&target), &[]),
         probe_keyed: KeptPlan::prepare(&statements::probe(&target, true), &[key_array_type]),
         probe_all: KeptPlan::prepare(&statements::probe(&target, false), &[]),
     });
@@ -409,7 +408,7 @@ pub fn report() -> Vec<CacheStats> {
         .flat_map(|t| t.key_plans.iter().chain(&t.edge_lock_plans))
         .filter_map(|c| c.get())
         .chain(writers.iter().flat_map(|w| {
-            [&w.merge_keys, &w.refresh_keyed, &w.delete_all, &w.upsert_all, &w.probe_keyed, &w.probe_all]
+            [&w.merge_keys, &w.refresh_keyed, &w.refresh_all, &w.probe_keyed, &w.probe_all]
         }))
         .map(KeptPlan::memory_bytes)
         .sum();
