@@ -22,6 +22,7 @@ pub mod locks;
 mod model;
 mod occurrence;
 mod parse;
+mod reach;
 pub mod statements;
 mod witness;
 

@@ -3,6 +3,7 @@
 //! Every name arrives unquoted and is quoted here; every value is a
 //! parameter.  `$1` is always the array of keys to refresh.
 
+use crate::locks::Hop;
 use crate::{quote_ident, DELTA_RELATION};
 
 /// What the source's statement trigger can see.
@@ -109,25 +110,43 @@ fn keys_select(cte: &str, key_query: &str, table_oid: u32, changed: &str, key_lo
     )
 }
 
-/// A column of the written relation whose values a write locks.
+/// A column of the written relation whose values a write locks, or, with
+/// `through`, the values reached from it through other relations (a reach
+/// lock, see `locks`).
 #[derive(Debug, Clone)]
 pub struct EdgeLock<'a> {
     pub column: &'a str,
+    /// Relations joined in turn: the first on the written column, each
+    /// next one on the previous hop's next column; the last hop's next
+    /// column is what is locked.
+    pub through: &'a [Hop],
     /// Hashed with each value: one id space per (TVIEW, edge).
     pub seed: i64,
     pub exclusive: bool,
 }
 
 /// One row: the sorted ids of the exclusive and of the shared edge locks
-/// the changed rows need (each NULL when none).
+/// the changed rows need (each NULL when none).  The relations read
+/// through are read with the statement's snapshot: run it after the locks
+/// that keep their rows from changing under it (the previous level's).
 pub fn edge_lock_statement(delta: Delta, locks: &[EdgeLock]) -> String {
     let ids: Vec<String> = locks
         .iter()
         .map(|l| {
-            let column = quote_ident(l.column);
+            let mut value = format!("d.{}", quote_ident(l.column));
+            let mut joins = String::new();
+            for (i, hop) in l.through.iter().enumerate() {
+                let alias = format!("h{i}");
+                joins.push_str(&format!(
+                    " JOIN {} AS {alias} ON {alias}.{} = {value}",
+                    crate::quote_qualified(&hop.relation.schema, &hop.relation.name),
+                    quote_ident(&hop.join_column)
+                ));
+                value = format!("{alias}.{}", quote_ident(&hop.next_column));
+            }
             format!(
-                "SELECT pg_catalog.hashtextextended(d.{column}::text, {}::int8) AS id, {} AS exclusive \
-                 FROM {DELTA_RELATION} AS d WHERE d.{column} IS NOT NULL",
+                "SELECT pg_catalog.hashtextextended({value}::text, {}::int8) AS id, {} AS exclusive \
+                 FROM {DELTA_RELATION} AS d{joins} WHERE {value} IS NOT NULL",
                 l.seed, l.exclusive
             )
         })
@@ -330,13 +349,31 @@ mod tests {
     #[test]
     fn edge_locks_hash_each_column_of_the_changed_rows() {
         let locks = [
-            EdgeLock { column: "fk_user", seed: -5, exclusive: false },
-            EdgeLock { column: "Pk Post", seed: 9, exclusive: true },
+            EdgeLock { column: "fk_user", through: &[], seed: -5, exclusive: false },
+            EdgeLock { column: "Pk Post", through: &[], seed: 9, exclusive: true },
         ];
         let sql = edge_lock_statement(Delta::New, &locks);
         assert!(sql.starts_with("WITH pg_tviews_delta AS (SELECT * FROM pg_tviews_new)"), "{sql}");
         assert!(sql.contains("hashtextextended(d.fk_user::text, -5::int8) AS id, false AS exclusive"), "{sql}");
         assert!(sql.contains(r#"hashtextextended(d."Pk Post"::text, 9::int8) AS id, true AS exclusive"#), "{sql}");
         assert!(sql.contains(r#"WHERE d."Pk Post" IS NOT NULL"#), "{sql}");
+    }
+
+    #[test]
+    fn reach_locks_join_through_each_hop() {
+        let rel = |name: &str| crate::RelationName { schema: "s".into(), name: name.into() };
+        let through = [
+            Hop { relation: rel("tb_user"), join_column: "pk_user".into(), next_column: "fk_company".into() },
+            Hop { relation: rel("Tb Company"), join_column: "pk_company".into(), next_column: "fk_country".into() },
+        ];
+        let locks = [EdgeLock { column: "fk_user", through: &through, seed: 3, exclusive: false }];
+        let sql = edge_lock_statement(Delta::OldAndNew, &locks);
+        assert!(
+            sql.contains(
+                r#"FROM pg_tviews_delta AS d JOIN s.tb_user AS h0 ON h0.pk_user = d.fk_user JOIN s."Tb Company" AS h1 ON h1.pk_company = h0.fk_company WHERE h1.fk_country IS NOT NULL"#
+            ),
+            "{sql}"
+        );
+        assert!(sql.contains("hashtextextended(h1.fk_country::text, 3::int8) AS id, false AS exclusive"), "{sql}");
     }
 }

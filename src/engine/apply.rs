@@ -52,22 +52,7 @@ pub fn find_keys(target: &Target, delta: Delta, earlier: Option<Earlier>) -> Opt
         Some(Earlier::Start(start)) => Some(start),
         None => None,
     };
-    let mut wanted = vec![(target.tview_lock, target.coarse)];
-    if !target.coarse {
-        if let Some(plan) = target.edge_lock_plan(delta) {
-            plan.execute(&[], false);
-            let exclusive = id_column(1);
-            let shared = id_column(2);
-            if exclusive.len() + shared.len() > locks::MAX_FINE_LOCKS {
-                wanted = vec![(target.tview_lock, true)];
-            } else {
-                wanted.extend(exclusive.into_iter().map(|id| (id, true)));
-                wanted.extend(shared.into_iter().map(|id| (id, false)));
-            }
-        }
-    }
-    locks::acquire(&mut wanted);
-    let whole_tview = wanted.contains(&(target.tview_lock, true));
+    let whole_tview = locks::lock_edges(target, delta);
     loop {
         let found = run_key_query(target, delta, as_of)?;
         if full_refresh_pays(found.count, found.estimate) {
@@ -131,7 +116,7 @@ fn key_query_result() -> Option<Found> {
             first_row_datum(3).and_then(|d| f32::from_datum(d, false)).unwrap_or(-1.0),
         )
     };
-    Some(Found { keys, count: i64::from(count), estimate, lock_ids: id_column(4) })
+    Some(Found { keys, count: i64::from(count), estimate, lock_ids: locks::id_column(4) })
 }
 
 /// Below this many keys a statement stays incremental whatever the
@@ -153,14 +138,6 @@ fn full_refresh_pays(count: i64, estimate: f32) -> bool {
 pub fn full_locked(target: &Target) -> Work {
     locks::lock_whole(target.tview_lock);
     Work::Full { keys: 0 }
-}
-
-/// Column `n` of the last result's first row as lock ids (int8[]).
-fn id_column(n: i32) -> Vec<i64> {
-    // SAFETY: the caller's statement returns an int8[] in column n.
-    first_row_datum(n)
-        .and_then(|d| unsafe { Vec::<i64>::from_datum(d, false) })
-        .unwrap_or_default()
 }
 
 pub fn write(tview: &Tview, work: Work) -> Outcome {

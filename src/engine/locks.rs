@@ -5,7 +5,10 @@
 //! Order of a maintenance run, per TVIEW:
 //! 1. the TVIEW lock: shared, or exclusive for a coarse source, a full
 //!    rebuild, or more fine locks than `MAX_FINE_LOCKS`;
-//! 2. edge locks from the written rows' join values;
+//! 2. edge locks from the written rows' join values, level by level (an
+//!    edge's level is its distance from the TVIEW's root): the reach locks
+//!    of a level are read through rows the lower levels' locks hold still,
+//!    and every writer takes its edge locks in that same order;
 //! 3. only then the key query: its snapshot is taken after every writer we
 //!    waited for has committed, so it sees their rows;
 //! 4. key locks; when one had to be waited for, the key query runs again
@@ -19,6 +22,12 @@
 //! sorted before they are taken, so two runs cannot deadlock on them.
 
 use pgrx::pg_sys;
+use pgrx::FromDatum;
+
+use pg_tviews_planner::statements::Delta;
+
+use super::cache::Target;
+use crate::pg::first_row_datum;
 
 /// `locktag_field4` of every pg_tviews lock.
 const LOCK_MARK: u16 = 7;
@@ -45,6 +54,46 @@ pub fn tview_lock(table_oid: pg_sys::Oid) -> i64 {
 /// Lock the whole TVIEW whose lock id is `tview_lock`, exclusively.
 pub fn lock_whole(tview_lock: i64) {
     acquire(&mut vec![(tview_lock, true)]);
+}
+
+/// Take the TVIEW lock and the edge locks of a write to `target`'s source
+/// (`delta`: the changed rows), level by level.  Returns whether the
+/// whole TVIEW is held exclusively (coarse source, or too many locks).
+pub fn lock_edges(target: &Target, delta: Delta) -> bool {
+    let mut wanted = vec![(target.tview_lock, target.coarse)];
+    if target.coarse {
+        acquire(&mut wanted);
+        return true;
+    }
+    let mut fine = 0;
+    for level in 0..target.lock_levels() {
+        let Some(plan) = target.edge_lock_plan(delta, level) else { break };
+        // Reads with a new snapshot (also under REPEATABLE READ): what the
+        // writers waited for at the lower levels committed is seen.
+        plan.execute(&[], false);
+        let exclusive = id_column(1);
+        let shared = id_column(2);
+        fine += exclusive.len() + shared.len();
+        if fine > MAX_FINE_LOCKS {
+            // The lock table is shared and bounded: hold the TVIEW instead.
+            lock_whole(target.tview_lock);
+            return true;
+        }
+        wanted.extend(exclusive.into_iter().map(|id| (id, true)));
+        wanted.extend(shared.into_iter().map(|id| (id, false)));
+        acquire(&mut wanted);
+        wanted.clear();
+    }
+    acquire(&mut wanted);
+    false
+}
+
+/// Column `n` of the last result's first row as lock ids (int8[]).
+pub fn id_column(n: i32) -> Vec<i64> {
+    // SAFETY: the caller's statement returns an int8[] in column n.
+    first_row_datum(n)
+        .and_then(|d| unsafe { Vec::<i64>::from_datum(d, false) })
+        .unwrap_or_default()
 }
 
 /// Take every lock in `wanted` (id, exclusive), in id order.  Returns

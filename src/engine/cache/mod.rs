@@ -11,11 +11,12 @@
 //! the least recently used sources and writers are dropped, with their
 //! plans, at that same safe point.
 
+mod edges;
 mod lru;
 pub mod stats;
 
 use std::cell::{Cell, OnceCell, RefCell};
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 use std::rc::Rc;
 
 use pgrx::pg_sys;
@@ -23,8 +24,8 @@ use pgrx::prelude::*;
 use pgrx::PgSqlErrorCode;
 
 use pg_tviews_planner::statements::{self, Delta};
-use pg_tviews_planner::locks::lock_plan;
-use pg_tviews_planner::{graph, plan, quote_qualified, RelationName};
+use pg_tviews_planner::locks::{lock_plan, Hop};
+use pg_tviews_planner::{graph, plan, RelationName};
 
 use crate::catalog::{self, Tview};
 use crate::ddl::create::{canonical_viewdef, relation_name};
@@ -34,6 +35,7 @@ use crate::pg::KeptPlan;
 
 use super::locks;
 
+use edges::edge_locks;
 use lru::Lru;
 use stats::{Cache, CacheStats};
 
@@ -49,10 +51,23 @@ pub struct Target {
     key_query: String,
     read_columns: Option<Vec<String>>,
     key_lock_seed: i64,
-    /// (column, seed, exclusive) per edge lock.
-    edge_locks: Vec<(String, i64, bool)>,
+    /// The edge and reach locks, sorted by level.
+    edge_locks: Vec<EdgeLock>,
+    /// The distinct levels of `edge_locks`, in order.
+    levels: Vec<usize>,
     key_plans: [OnceCell<KeptPlan>; 3],
-    edge_lock_plans: [OnceCell<KeptPlan>; 3],
+    /// Per level, per delta.
+    edge_lock_plans: Vec<[OnceCell<KeptPlan>; 3]>,
+}
+
+/// One edge lock of a source: its column's values, or those reached from
+/// it through `through` (a reach lock).
+struct EdgeLock {
+    level: usize,
+    column: String,
+    through: Vec<Hop>,
+    seed: i64,
+    exclusive: bool,
 }
 
 fn slot(delta: Delta) -> usize {
@@ -86,23 +101,29 @@ impl Target {
         &self.key_query
     }
 
-    /// The statement finding the edge locks of the changed rows; None when
-    /// the source has no edge to lock.
-    pub fn edge_lock_plan(&self, delta: Delta) -> Option<&KeptPlan> {
-        if self.edge_locks.is_empty() {
-            return None;
-        }
-        let cell = &self.edge_lock_plans[slot(delta)];
+    /// How many levels of edge locks a write to this source takes, one
+    /// statement each (see engine::locks).
+    pub fn lock_levels(&self) -> usize {
+        self.levels.len()
+    }
+
+    /// The statement finding the edge locks of the changed rows at the
+    /// `index`th level.
+    pub fn edge_lock_plan(&self, delta: Delta, index: usize) -> Option<&KeptPlan> {
+        let level = *self.levels.get(index)?;
+        let cell = &self.edge_lock_plans.get(index)?[slot(delta)];
         stats::record(Cache::Plans, cell.get().is_some());
         Some(cell.get_or_init(|| {
             count_plans(1);
             let locks: Vec<statements::EdgeLock> = self
                 .edge_locks
                 .iter()
-                .map(|(column, seed, exclusive)| statements::EdgeLock {
-                    column,
-                    seed: *seed,
-                    exclusive: *exclusive,
+                .filter(|l| l.level == level)
+                .map(|l| statements::EdgeLock {
+                    column: &l.column,
+                    through: &l.through,
+                    seed: l.seed,
+                    exclusive: l.exclusive,
                 })
                 .collect();
             KeptPlan::prepare(&statements::edge_lock_statement(delta, &locks), &[])
@@ -134,7 +155,7 @@ pub struct Writer {
 
 impl Target {
     fn plans(&self) -> usize {
-        self.key_plans.iter().chain(&self.edge_lock_plans).filter(|c| c.get().is_some()).count()
+        self.key_plans.iter().chain(self.edge_lock_plans.iter().flatten()).filter(|c| c.get().is_some()).count()
     }
 }
 
@@ -229,18 +250,10 @@ pub fn targets_for(source: pg_sys::Oid) -> Rc<SourceTargets> {
             .map(|(_, l)| l)
             .unwrap_or_default();
         let tview_lock = locks::tview_lock(tview.table_oid);
-        let edge_locks = source_locks
-            .columns
-            .iter()
-            .map(|c| {
-                let seed = locks::id_of(&format!("{tview_lock}:{}", c.edge));
-                // Writers on the two ends of an edge must conflict; two
-                // writers on its many side (posts of one user) need not.
-                let shared = is_unique(&c.peer, &c.peer_column) && !is_unique(&relation, &c.column);
-                (c.column.clone(), seed, !shared)
-            })
-            .collect();
+        let (edge_locks, read) = edge_locks(&relation, &source_locks, tview_lock);
+        let levels: Vec<usize> = edge_locks.iter().map(|l| l.level).collect::<BTreeSet<_>>().into_iter().collect();
         remember(&[tview.table_oid, tview.view_oid, source]);
+        remember(&read);
         targets.push(Rc::new(Target {
             tview,
             stack_depth: 0,
@@ -249,9 +262,10 @@ pub fn targets_for(source: pg_sys::Oid) -> Rc<SourceTargets> {
             key_query: source_plan.key_query,
             read_columns: source_plan.columns,
             key_lock_seed: locks::id_of(&format!("{tview_lock}:key")),
+            edge_lock_plans: levels.iter().map(|_| Default::default()).collect(),
             edge_locks,
+            levels,
             key_plans: Default::default(),
-            edge_lock_plans: Default::default(),
         }));
     }
     set_stack_depths(&mut targets);
@@ -265,20 +279,6 @@ pub fn targets_for(source: pg_sys::Oid) -> Rc<SourceTargets> {
     });
     SOURCES.with(|s| s.borrow_mut().insert(source, found.clone()));
     found
-}
-
-/// Is `column` alone a unique key of `relation`?
-fn is_unique(relation: &RelationName, column: &str) -> bool {
-    Spi::get_one_with_args::<bool>(
-        "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_index i \
-           JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] \
-           WHERE i.indrelid = pg_catalog.to_regclass($1) AND i.indisunique AND i.indnkeyatts = 1 \
-             AND i.indpred IS NULL AND a.attname = $2)",
-        &[quote_qualified(&relation.schema, &relation.name).into(), column.into()],
-    )
-    .ok()
-    .flatten()
-    .unwrap_or(false)
 }
 
 /// How high each TVIEW sits in its stack; lower ones are written first.
@@ -405,7 +405,7 @@ pub fn report() -> Vec<CacheStats> {
     let writers: Vec<Rc<Writer>> = WRITERS.with(|w| w.borrow().values().cloned().collect());
     let plan_bytes: i64 = targets
         .iter()
-        .flat_map(|t| t.key_plans.iter().chain(&t.edge_lock_plans))
+        .flat_map(|t| t.key_plans.iter().chain(t.edge_lock_plans.iter().flatten()))
         .filter_map(|c| c.get())
         .chain(writers.iter().flat_map(|w| {
             [&w.merge_keys, &w.refresh_keyed, &w.refresh_all, &w.probe_keyed, &w.probe_all]
