@@ -18,8 +18,13 @@ CREATE EVENT TRIGGER pg_tviews_create_table_as ON ddl_command_end
 
 -- After a DROP: forget TVIEWs whose table or view went away, drop the
 -- other half, and remove maintenance triggers nobody needs any more.
+-- SECURITY DEFINER: it calls _pg_tviews_forget, which ordinary roles may
+-- not execute, for whoever dropped a TVIEW (its owner, or anyone dropping
+-- one of its sources with CASCADE); it only forgets TVIEWs whose table or
+-- view this very DROP removed, and an event trigger function cannot be
+-- called directly.
 CREATE FUNCTION _pg_tviews_on_drop() RETURNS event_trigger
-    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     gone record;
 BEGIN
@@ -38,3 +43,15 @@ $$;
 
 CREATE EVENT TRIGGER pg_tviews_drop ON sql_drop
     EXECUTE FUNCTION _pg_tviews_on_drop();
+
+-- Internal functions, for pg_tviews itself only.  Event triggers and
+-- triggers are fired without an EXECUTE check, and the maintenance
+-- triggers are created as the extension's owner, so revoking EXECUTE from
+-- PUBLIC takes nothing from TVIEW owners and writers; it stops ordinary
+-- roles from calling _pg_tviews_forget (which deletes metadata and drops
+-- relations) and the trigger functions by hand.  pg_tviews_queue() and
+-- pg_tviews_cache_stats_fn() stay executable: the public views
+-- pg_tviews_queue_realtime and pg_tviews_cache_stats call them as the
+-- reading user.
+REVOKE EXECUTE ON FUNCTION _pg_tviews_forget(text, text), _pg_tviews_on_create_table_as(),
+    _pg_tviews_on_drop(), pg_tviews_trigger() FROM PUBLIC;

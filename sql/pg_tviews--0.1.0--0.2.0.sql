@@ -1,6 +1,7 @@
 -- pg_tviews 0.1.0 -> 0.2.0: deferred maintenance, manual cascade, cache
--- statistics and the operator functions.  Nothing existing changes: this
--- script only adds objects (the library behind them is the new one).
+-- statistics and the operator functions; the internal functions are no
+-- longer executable by PUBLIC.  Otherwise nothing existing changes: this
+-- script adds objects (the library behind them is the new one).
 \echo Use "ALTER EXTENSION pg_tviews UPDATE TO '0.2.0'" to load this file. \quit
 
 -- deferred maintenance
@@ -62,3 +63,10 @@ SELECT entity,
 COMMENT ON VIEW pg_tviews_performance_summary IS
     'per TVIEW: maintenance runs, rows written, duration percentiles, full rebuilds, errors, last run';
 GRANT SELECT ON pg_tviews_performance_summary TO PUBLIC;
+
+-- internal functions: for pg_tviews only (see sql/event_triggers.sql).
+-- The drop event trigger calls _pg_tviews_forget for whoever drops a
+-- TVIEW, so it now runs as the extension's owner.
+ALTER FUNCTION _pg_tviews_on_drop() SECURITY DEFINER;
+REVOKE EXECUTE ON FUNCTION _pg_tviews_forget(text, text), _pg_tviews_on_create_table_as(),
+    _pg_tviews_on_drop(), pg_tviews_trigger() FROM PUBLIC;

@@ -159,14 +159,21 @@ pub struct NewTview<'a> {
 }
 
 pub fn insert(t: &NewTview) {
-    as_extension_owner(|schema| insert_row(schema, t))
+    // created_by is the role creating the TVIEW, read before switching to
+    // the extension's owner (the column's CURRENT_USER default would say
+    // who wrote the row, always that owner).
+    let creator = Spi::get_one::<String>("SELECT CURRENT_USER::text")
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| raise(PgSqlErrorCode::ERRCODE_INTERNAL_ERROR, "could not read CURRENT_USER"));
+    as_extension_owner(|schema| insert_row(schema, t, &creator))
 }
 
-fn insert_row(ext: &str, t: &NewTview) {
+fn insert_row(ext: &str, t: &NewTview, creator: &str) {
     let sql = format!(
         "INSERT INTO {ext}.pg_tview_meta \
-         (entity, schema_name, table_oid, view_oid, key_column, definition, dependencies) \
-         VALUES ($1, $2, $3::oid::regclass, $4::oid::regclass, $5, $6, $7::oid[]::regclass[])"
+         (entity, schema_name, table_oid, view_oid, key_column, definition, dependencies, created_by) \
+         VALUES ($1, $2, $3::oid::regclass, $4::oid::regclass, $5, $6, $7::oid[]::regclass[], $8)"
     );
     let run = Spi::run_with_args(
         &sql,
@@ -178,6 +185,7 @@ fn insert_row(ext: &str, t: &NewTview) {
             t.key_column.into(),
             t.definition.into(),
             t.dependencies.clone().into(),
+            creator.into(),
         ],
     );
     if let Err(e) = run {

@@ -29,6 +29,12 @@ fn pg_tviews_drop(entity: &str, if_exists: default!(bool, false)) -> String {
     }
 }
 
+/// Internal: EXECUTE is revoked from PUBLIC (sql/event_triggers.sql).  It
+/// is reached through `_pg_tviews_on_drop`, SECURITY DEFINER, so it runs as
+/// the extension's owner whoever dropped the table or view; a superuser may
+/// call it to clean up metadata whose table is gone.  It reads the
+/// metadata without the view, so a TVIEW whose view is gone is forgotten
+/// like any other.
 #[pg_extern]
 fn _pg_tviews_forget(schema: &str, entity: &str) {
     let sql = format!(

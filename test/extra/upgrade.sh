@@ -24,6 +24,15 @@ owned() {
                      JOIN pg_extension e ON e.oid = d.refobjid
                      WHERE e.extname = 'pg_tviews' AND d.deptype = 'e' ORDER BY 1"
 }
+# Who may execute each of its functions, and which run as their owner
+# (REVOKE and SECURITY DEFINER are not objects: owned() does not see them).
+function_rights() {
+    psql_in "$1" -c "SELECT p.oid::regprocedure::text || ' ' || coalesce(p.proacl::text, 'default') || ' '
+                            || p.prosecdef FROM pg_proc p
+                     JOIN pg_depend d ON d.objid = p.oid AND d.classid = 'pg_proc'::regclass
+                     JOIN pg_extension e ON e.oid = d.refobjid
+                     WHERE e.extname = 'pg_tviews' AND d.deptype = 'e' ORDER BY 1"
+}
 
 "$PGBIN/createdb" "$FRESH" && psql_in "$FRESH" -c "CREATE EXTENSION pg_tviews" \
     || { echo "0 passed, 1 failed"; exit 1; }
@@ -63,6 +72,8 @@ SQL
     check "$from: new functions work after the update" "t|t" \
         "$(psql_in "$OLD" -c "SELECT (SELECT count(*) > 0 FROM pg_tviews_health_check()), (SELECT count(*) = 3 FROM pg_tviews_cache_stats)" | tr -d '\n')"
     check "$from: upgraded extension owns what a fresh install owns" "$(owned "$FRESH")" "$(owned "$OLD")"
+    check "$from: function privileges and SECURITY DEFINER as in a fresh install" \
+        "$(function_rights "$FRESH")" "$(function_rights "$OLD")"
 done
 
 echo "$passed passed, $failed failed"
