@@ -26,6 +26,11 @@ pub struct Tview {
     pub dependencies: Vec<pg_sys::Oid>,
     /// Maintained at commit (`refresh_mode = 'deferred'`).
     pub deferred: bool,
+    /// Its view is gone (dropped while the sql_drop event trigger did not
+    /// fire, e.g. under `session_replication_role = replica`): it can be
+    /// dropped, nothing else.  Only `registered` and `by_entity_or_broken`
+    /// return such TVIEWs; `view` is then empty.
+    pub broken: bool,
 }
 
 impl Tview {
@@ -65,15 +70,18 @@ fn extension() -> (pg_sys::Oid, String) {
     }
 }
 
-fn select(filter: &str, args: &[DatumWithOid]) -> Vec<Tview> {
+/// TVIEWs matching `filter`; those whose view is gone only `with_broken`
+/// (maintenance, refresh and verify must not see them: they read the view).
+fn select(filter: &str, args: &[DatumWithOid], with_broken: bool) -> Vec<Tview> {
+    let view_present = if with_broken { "true" } else { "vc.oid IS NOT NULL" };
     let sql = format!(
         "SELECT m.entity, m.schema_name::text, m.table_oid::oid, m.view_oid::oid, \
                 c.relname::text, vc.relname::text, m.key_column::text, c.relowner, \
-                m.dependencies::oid[], m.refresh_mode = 'deferred' \
+                m.dependencies::oid[], m.refresh_mode = 'deferred', vc.oid IS NULL \
          FROM {}.pg_tview_meta m \
          JOIN pg_catalog.pg_class c ON c.oid = m.table_oid \
-         JOIN pg_catalog.pg_class vc ON vc.oid = m.view_oid \
-         WHERE {filter} ORDER BY m.schema_name, m.entity",
+         LEFT JOIN pg_catalog.pg_class vc ON vc.oid = m.view_oid \
+         WHERE {view_present} AND ({filter}) ORDER BY m.schema_name, m.entity",
         ext_schema()
     );
     let rows: SpiResult<Vec<Tview>> = Spi::connect(|client| {
@@ -90,6 +98,7 @@ fn select(filter: &str, args: &[DatumWithOid]) -> Vec<Tview> {
                 owner: row.get::<pg_sys::Oid>(8)?.unwrap_or(pg_sys::InvalidOid),
                 dependencies: row.get::<Vec<pg_sys::Oid>>(9)?.unwrap_or_default(),
                 deferred: row.get::<bool>(10)?.unwrap_or(false),
+                broken: row.get::<bool>(11)?.unwrap_or(false),
             });
         }
         Ok(out)
@@ -103,21 +112,34 @@ fn select(filter: &str, args: &[DatumWithOid]) -> Vec<Tview> {
 }
 
 pub fn all() -> Vec<Tview> {
-    select("true", &[])
+    select("true", &[], false)
+}
+
+/// Every TVIEW whose table exists, also those whose view is gone: the
+/// triggers follow these (a broken TVIEW keeps its guard until dropped).
+pub fn registered() -> Vec<Tview> {
+    select("true", &[], true)
 }
 
 pub fn by_table(table: pg_sys::Oid) -> Option<Tview> {
-    select("m.table_oid = $1::oid::regclass", &[table.into()]).into_iter().next()
+    select("m.table_oid = $1::oid::regclass", &[table.into()], false).into_iter().next()
 }
 
 /// The TVIEWs that read `source` directly.
 pub fn readers_of(source: pg_sys::Oid) -> Vec<Tview> {
-    select("$1::oid::regclass = ANY (m.dependencies)", &[source.into()])
+    select("$1::oid::regclass = ANY (m.dependencies)", &[source.into()], false)
 }
 
 /// Resolve an entity name the way a user means it: `tv_<entity>` found
-/// through the search_path, or `schema.entity`.
-pub fn by_entity(entity: &str) -> Option<Tview> {
+/// through the search_path, or `schema.entity`; also a TVIEW whose view is
+/// gone (see `Tview::broken`), which dropping needs.
+pub fn by_entity_or_broken(entity: &str) -> Option<Tview> {
+    let table = entity_table(entity)?;
+    select("m.table_oid = $1::oid::regclass", &[table.into()], true).into_iter().next()
+}
+
+/// The table `tv_<entity>` names, if it exists.
+fn entity_table(entity: &str) -> Option<pg_sys::Oid> {
     let (schema, name) = match entity.split_once('.') {
         Some((s, n)) if !entity.starts_with('"') => (Some(s), n),
         _ => (None, entity),
@@ -126,17 +148,35 @@ pub fn by_entity(entity: &str) -> Option<Tview> {
         Some(s) => quote_qualified(s, &format!("tv_{name}")),
         None => quote_ident(&format!("tv_{name}")),
     };
-    let oid = Spi::get_one_with_args::<pg_sys::Oid>(
+    Spi::get_one_with_args::<pg_sys::Oid>(
         "SELECT pg_catalog.to_regclass($1)::oid",
         &[table.as_str().into()],
     )
     .ok()
-    .flatten()?;
-    by_table(oid)
+    .flatten()
 }
 
+/// A usable TVIEW: unknown is 42P01, one whose view is gone 55000 (saying
+/// what to do), rather than a failure to read the view further on.
 pub fn by_entity_or_error(entity: &str) -> Tview {
-    by_entity(entity).unwrap_or_else(|| entity_not_found(entity))
+    match by_entity_or_broken(entity) {
+        Some(t) if !t.broken => t,
+        Some(t) => broken(&t),
+        None => entity_not_found(entity),
+    }
+}
+
+pub fn broken(t: &Tview) -> ! {
+    let view = quote_qualified(&t.schema, &format!("v_{}", t.entity));
+    let name = format!("{}.{}", t.schema, t.entity).replace('\'', "''");
+    raise_with(
+        PgSqlErrorCode::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+        format!("TVIEW {} is broken: its view {view} no longer exists", t.table_sql()),
+        Some(format!("{} is no longer maintained and cannot be refreshed or verified.", t.table_sql())),
+        Some(format!(
+            "Drop it with SELECT pg_tviews_drop('{name}') and create it again from pg_tview_meta.definition."
+        )),
+    )
 }
 
 pub fn entity_not_found(entity: &str) -> ! {
@@ -215,8 +255,18 @@ pub fn set_refresh_mode(tview: &Tview, mode: &str) {
     })
 }
 
-/// One audit row, unless `pg_tviews.audit` is off.
+/// One audit row about one TVIEW, unless `pg_tviews.audit` is off.
 pub fn audit(operation: &str, entity: &str, details: pgrx::JsonB) {
+    write_audit(operation, Some(entity), details)
+}
+
+/// One audit row about no TVIEW in particular (trigger installs over all
+/// TVIEWs, history purges): entity NULL, `details` says what was touched.
+pub fn audit_global(operation: &str, details: pgrx::JsonB) {
+    write_audit(operation, None, details)
+}
+
+fn write_audit(operation: &str, entity: Option<&str>, details: pgrx::JsonB) {
     if !guc::AUDIT.get() {
         return;
     }

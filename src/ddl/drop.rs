@@ -14,9 +14,11 @@ use crate::pg::{relation_text, run};
 
 use super::triggers;
 
+/// Also drops a TVIEW whose view is gone (`Tview::broken`): dropping is
+/// the way out of that state, so it must not need the view.
 #[pg_extern]
 fn pg_tviews_drop(entity: &str, if_exists: default!(bool, false)) -> String {
-    match catalog::by_entity(entity) {
+    match catalog::by_entity_or_broken(entity) {
         Some(t) => {
             let table = t.table_sql();
             if let Err(e) = Spi::run(&format!("DROP TABLE {table}")) {

@@ -29,17 +29,26 @@ const GUARD_TRIGGER: (&str, &str) = (
     "BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON {rel}",
 );
 
-/// Create the missing triggers and drop the ones no TVIEW needs; returns
-/// how many were created.  Runs as the extension's owner: the triggers
-/// belong to pg_tviews (creators are checked for TRIGGER rights first).
-pub fn sync() -> i32 {
+/// What `sync` did: how many triggers it created, on which relations.
+pub struct Synced {
+    pub created: i32,
+    pub relations: BTreeSet<u32>,
+}
+
+/// Create the missing triggers and drop the ones no TVIEW needs.  Runs as
+/// the extension's owner: the triggers belong to pg_tviews (creators are
+/// checked for TRIGGER rights first).
+pub fn sync() -> Synced {
     catalog::as_extension_owner(sync_as_owner)
 }
 
-fn sync_as_owner(ext: &str) -> i32 {
+fn sync_as_owner(ext: &str) -> Synced {
     let function = format!("{ext}.pg_tviews_trigger()");
     let mut wanted: BTreeSet<(u32, &str, &str)> = BTreeSet::new();
-    for t in catalog::all() {
+    // Also TVIEWs whose view is gone: until dropped, their table keeps its
+    // guard (a direct write would still be refused) and the triggers stay
+    // what their metadata says, so dropping them later removes them.
+    for t in catalog::registered() {
         wanted.insert((t.table_oid.to_u32(), GUARD_TRIGGER.0, GUARD_TRIGGER.1));
         for source in &t.dependencies {
             for (name, spec) in SOURCE_TRIGGERS {
@@ -53,20 +62,30 @@ fn sync_as_owner(ext: &str) -> i32 {
             run(&format!("DROP TRIGGER {name} ON {}", regclass_text(*rel)));
         }
     }
-    let mut created = 0;
+    let mut synced = Synced {
+        created: 0,
+        relations: BTreeSet::new(),
+    };
     for (rel, name, spec) in &wanted {
-        if !existing.iter().any(|(r, n)| r.to_u32() == *rel && n == name) {
-            let spec = spec
-                .replace("{rel}", &regclass_text(pg_sys::Oid::from(*rel)))
-                .replace("{old}", OLD_TABLE)
-                .replace("{new}", NEW_TABLE);
-            run(&format!(
-                "CREATE TRIGGER {name} {spec} FOR EACH STATEMENT EXECUTE FUNCTION {function}"
-            ));
-            created += 1;
+        if existing.iter().any(|(r, n)| r.to_u32() == *rel && n == name) {
+            continue;
         }
+        // A source of a broken TVIEW may be gone too (metadata keeps its
+        // oid): nothing to put a trigger on.
+        let Some(rel_text) = relation_text(pg_sys::Oid::from(*rel)) else {
+            continue;
+        };
+        let spec = spec
+            .replace("{rel}", &rel_text)
+            .replace("{old}", OLD_TABLE)
+            .replace("{new}", NEW_TABLE);
+        run(&format!(
+            "CREATE TRIGGER {name} {spec} FOR EACH STATEMENT EXECUTE FUNCTION {function}"
+        ));
+        synced.created += 1;
+        synced.relations.insert(*rel);
     }
-    created
+    synced
 }
 
 /// Our maintenance triggers; `ext` is the extension's schema, quoted.
@@ -92,12 +111,31 @@ fn regclass_text(rel: pg_sys::Oid) -> String {
         .unwrap_or_else(|| raise(PgSqlErrorCode::ERRCODE_UNDEFINED_TABLE, format!("relation {rel:?} not found")))
 }
 
-/// Create whatever maintenance trigger is missing.
+/// The TVIEWs (`schema.entity`) whose table or a source is in `relations`,
+/// all of them when `relations` is None: what an audit row of a trigger
+/// install names, since the install itself is about no one TVIEW.
+fn tviews_touching(relations: Option<&BTreeSet<u32>>) -> Vec<String> {
+    catalog::registered()
+        .into_iter()
+        .filter(|t| {
+            relations.is_none_or(|r| {
+                r.contains(&t.table_oid.to_u32()) || t.dependencies.iter().any(|d| r.contains(&d.to_u32()))
+            })
+        })
+        .map(|t| format!("{}.{}", t.schema, t.entity))
+        .collect()
+}
+
+/// Create whatever maintenance trigger is missing (and drop the ones no
+/// TVIEW needs).
 #[pg_extern]
 fn pg_tviews_install_stmt_triggers() -> i32 {
-    let created = sync();
-    catalog::audit("INSTALL TRIGGERS", "", JsonB(json!({ "triggers": created })));
-    created
+    let synced = sync();
+    catalog::audit_global(
+        "INSTALL TRIGGERS",
+        JsonB(json!({ "triggers": synced.created, "tviews": tviews_touching(Some(&synced.relations)) })),
+    );
+    synced.created
 }
 
 /// Drop and recreate every maintenance trigger, and the TVIEW-to-view
@@ -107,6 +145,8 @@ fn pg_tviews_reinstall_triggers() -> i32 {
     for (rel, name) in existing_triggers(&catalog::ext_schema()) {
         run(&format!("DROP TRIGGER {name} ON {}", regclass_text(rel)));
     }
+    // Only TVIEWs that still have their view: a broken one has no view to
+    // depend on.
     for t in catalog::all() {
         let recorded = Spi::get_one_with_args::<bool>(
             "SELECT true FROM pg_catalog.pg_depend WHERE classid = 'pg_catalog.pg_class'::regclass \
@@ -120,8 +160,11 @@ fn pg_tviews_reinstall_triggers() -> i32 {
             super::create::record_view_dependency(t.table_oid, t.view_oid);
         }
     }
-    let created = sync();
+    let synced = sync();
     crate::engine::cache::invalidate_all();
-    catalog::audit("REINSTALL TRIGGERS", "", JsonB(json!({ "triggers": created })));
-    created
+    catalog::audit_global(
+        "REINSTALL TRIGGERS",
+        JsonB(json!({ "triggers": synced.created, "tviews": tviews_touching(None) })),
+    );
+    synced.created
 }

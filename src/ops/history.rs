@@ -27,6 +27,6 @@ fn pg_tviews_purge_history(older_than: pgrx::datum::Interval) -> i64 {
         .ok()
         .flatten()
         .unwrap_or_default();
-    catalog::audit("PURGE HISTORY", "", JsonB(json!({ "older_than": shown, "deleted": deleted })));
+    catalog::audit_global("PURGE HISTORY", JsonB(json!({ "older_than": shown, "deleted": deleted })));
     deleted
 }

@@ -84,6 +84,43 @@ DROP SCHEMA drops2 CASCADE;
 RESET client_min_messages;
 SELECT count(*) FROM pg_tview_meta WHERE schema_name = 'drops2';
 
+-- a TVIEW whose view is gone: the drop event trigger did not fire (replica
+-- mode) and the view did not belong to the table (as after a restore,
+-- before pg_tviews_reinstall_triggers)
+CREATE TABLE tv_c AS SELECT id AS pk_c, name FROM tb_a;
+CREATE TABLE tv_d AS SELECT id AS pk_d, name FROM tb_a;
+DELETE FROM pg_depend WHERE classid = 'pg_class'::regclass AND deptype = 'i'
+   AND objid IN ('v_c'::regclass, 'v_d'::regclass);
+SET session_replication_role = replica;
+DROP VIEW v_c, v_d;
+RESET session_replication_role;
+SELECT * FROM state();
+-- its sources are still written, its table still refuses direct writes
+INSERT INTO tb_a VALUES (5, 'five');
+INSERT INTO tv_c VALUES (9, 'nine');
+\echo :LAST_ERROR_SQLSTATE
+-- refresh and verify say what is wrong and what to do (55000)
+\set VERBOSITY default
+SELECT pg_tviews_refresh('c');
+SELECT * FROM pg_tviews_verify('drops.c');
+SELECT pg_tviews_set_refresh_mode('c', 'deferred');
+\set VERBOSITY terse
+\echo :LAST_ERROR_SQLSTATE
+-- the health check names it; its guard is not reported as unneeded
+SELECT status, component, message, severity FROM pg_tviews_health_check()
+ WHERE status <> 'ok' AND component ~ 'drops\.' ORDER BY component;
+-- installing triggers keeps its triggers until it is dropped
+SELECT pg_tviews_install_stmt_triggers() AS created;
+SELECT * FROM state() WHERE name = 'pg_tviews_guard';
+-- pg_tviews_drop and DROP TABLE drop it: metadata, triggers, table
+SELECT pg_tviews_drop('c');
+DROP TABLE tv_d;
+SELECT * FROM state();
+SELECT entity, details FROM pg_tview_audit_log
+ WHERE operation = 'DROP' AND entity IN ('c', 'd') AND details->>'schema' = 'drops' ORDER BY log_id;
+SELECT pg_tviews_drop('c');
+\echo :LAST_ERROR_SQLSTATE
+
 SET client_min_messages = warning;
 DROP SCHEMA drops CASCADE;
 RESET client_min_messages;

@@ -14,6 +14,9 @@ CREATE VIEW v_c AS SELECT id AS pk_c, val FROM tb_a;
 CREATE TABLE tv_c (pk_c int, val text);
 SELECT pg_tviews_convert_table('au.tv_c');
 SELECT pg_tviews_reinstall_triggers() > 0 AS reinstalled;
+-- a missing trigger put back: the row names the TVIEWs it maintains
+DROP TRIGGER pg_tviews_upd ON tb_a;
+SELECT pg_tviews_install_stmt_triggers() AS created;
 DROP TABLE tv_b;
 -- who (the session user, also when pg_tviews writes the log as the
 -- extension's owner), when, from where (this connection's address: NULL
@@ -23,9 +26,13 @@ SELECT operation, entity, performed_by = session_user AS by_me,
        client_addr IS NOT DISTINCT FROM inet_client_addr() AS from_here,
        client_port IS NOT DISTINCT FROM inet_client_port() AS port_here
   FROM pg_tview_audit_log WHERE log_id > :start ORDER BY log_id;
--- the details: the definition for CREATE, counts for REFRESH
+-- the details: the definition for CREATE, counts for REFRESH; trigger
+-- installs concern no one TVIEW (entity NULL) and list the TVIEWs whose
+-- triggers they created
 SELECT operation, entity, details - 'triggers' AS details
   FROM pg_tview_audit_log WHERE log_id > :start ORDER BY log_id;
+SELECT operation, entity IS NULL AS global, details->'triggers' AS triggers
+  FROM pg_tview_audit_log WHERE log_id > :start AND operation = 'INSTALL TRIGGERS';
 -- a role creating a TVIEW is the one recorded
 CREATE ROLE ops_audit_maker;
 GRANT CREATE, USAGE ON SCHEMA au TO ops_audit_maker;

@@ -107,8 +107,8 @@ SELECT status, component, regexp_replace(message, '[0-9]+', 'N', 'g') AS message
 DROP TABLE tv_big, tb_big;
 
 -- 9. v_post dropped by force: the internal dependency on tv_post removed
--- and the view dropped with event triggers silent.  Reported, with the
--- triggers nobody needs any more.
+-- and the view dropped with event triggers silent.  Reported (critical);
+-- its triggers are not reported as unneeded: they stay until it is dropped.
 SET session_replication_role = replica;
 DELETE FROM pg_depend
  WHERE classid = 'pg_class'::regclass AND objid = 'hc.v_post'::regclass

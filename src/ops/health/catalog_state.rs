@@ -62,7 +62,9 @@ fn metadata_rows() -> Vec<Finding> {
                 component,
                 format!(
                     "the view {view} of this TVIEW no longer exists: {table} is no longer maintained and cannot be \
-                     refreshed or verified. Drop it (DROP TABLE {table}) and create it again from pg_tview_meta.definition"
+                     refreshed or verified. Drop it (SELECT pg_tviews_drop({}) or DROP TABLE {table}) and create it \
+                     again from pg_tview_meta.definition",
+                    literal(&format!("{schema}.{entity}"))
                 ),
             ));
         }

@@ -20,10 +20,12 @@ const SOURCE_TRIGGERS: [(&str, &str); 4] = [
 const GUARD: &str = "pg_tviews_guard";
 
 pub fn check() -> Vec<Finding> {
-    // Which TVIEWs each source feeds, and each TVIEW table.
+    // Which TVIEWs each source feeds, and each TVIEW table; also TVIEWs
+    // whose view is gone, whose triggers `sync` keeps until they are
+    // dropped (catalog_state reports them).
     let mut feeds: BTreeMap<u32, Vec<String>> = BTreeMap::new();
     let mut tables = BTreeSet::new();
-    for t in catalog::all() {
+    for t in catalog::registered() {
         tables.insert(t.table_oid.to_u32());
         for source in &t.dependencies {
             feeds.entry(source.to_u32()).or_default().push(t.table.clone());
