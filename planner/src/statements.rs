@@ -57,33 +57,65 @@ fn delta_cte(delta: Delta) -> String {
 /// number, the table's row estimate (for the full-refresh threshold), and
 /// the sorted ids of the key locks (`key_lock_seed` hashed with each key).
 /// For an UPDATE, when the columns the TVIEW reads are known, a one-time
-/// check skips all the work if none of them changed: the view depends
-/// only on the multiset of those columns' values.
+/// check skips all the work if none of them changed (see `update_gate`).
 pub fn key_statement(
     key_query: &str,
     delta: Delta,
     table_oid: u32,
-    read_columns: Option<&[String]>,
+    gate: Option<UpdateGate>,
     key_lock_seed: i64,
 ) -> String {
-    let changed = match (delta, read_columns) {
-        (Delta::OldAndNew, Some(columns)) => {
-            let list = if columns.is_empty() {
-                "1".to_string()
-            } else {
-                columns
-                    .iter()
-                    .map(|c| format!("{}::text", quote_ident(c)))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            };
-            format!(
-                " AND EXISTS (SELECT {list} FROM {OLD_TABLE} EXCEPT ALL SELECT {list} FROM {NEW_TABLE})"
-            )
-        }
+    let changed = match (delta, gate) {
+        (Delta::OldAndNew, Some(gate)) => format!(" AND {}", update_gate(&gate)),
         _ => String::new(),
     };
     keys_select(&delta_cte(delta), key_query, table_oid, &changed, key_lock_seed)
+}
+
+/// What an UPDATE must have changed for a TVIEW to care, unquoted.
+#[derive(Debug, Clone, Copy)]
+pub struct UpdateGate<'a> {
+    /// The columns of the source the view reads.
+    pub read: &'a [String],
+    /// The source's primary key; empty when it has none.
+    pub primary_key: &'a [String],
+}
+
+/// True when an UPDATE changed what the view reads.  The view depends only
+/// on the multiset of the read columns' values, so an update that leaves it
+/// alone is skipped.  With a primary key, old and new rows are paired by it
+/// and compared by binary image (exact, and no printing of jsonb documents);
+/// a row without a partner (its key changed) counts as a change.  Without
+/// one, the multisets are compared as text.
+fn update_gate(gate: &UpdateGate) -> String {
+    let columns = |alias: &str| -> Vec<String> { gate.read.iter().map(|c| format!("{alias}.{}", quote_ident(c))).collect() };
+    match gate.primary_key {
+        key @ [first, ..] => {
+            let pairs: Vec<String> = key.iter().map(|k| format!("o.{0} = n.{0}", quote_ident(k))).collect();
+            let unpaired = format!("o.{0} IS NULL OR n.{0} IS NULL", quote_ident(first));
+            let differs = if gate.read.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " OR ROW({})::record OPERATOR(pg_catalog.*<>) ROW({})::record",
+                    columns("o").join(", "),
+                    columns("n").join(", ")
+                )
+            };
+            format!(
+                "EXISTS (SELECT 1 FROM {OLD_TABLE} AS o FULL JOIN {NEW_TABLE} AS n ON {} WHERE {unpaired}{differs})",
+                pairs.join(" AND ")
+            )
+        }
+        [] => {
+            let list = if gate.read.is_empty() {
+                "1".to_string()
+            } else {
+                gate.read.iter().map(|c| format!("{}::text", quote_ident(c))).collect::<Vec<_>>().join(", ")
+            };
+            format!("EXISTS (SELECT {list} FROM {OLD_TABLE} EXCEPT ALL SELECT {list} FROM {NEW_TABLE})")
+        }
+    }
 }
 
 /// The key statement (same columns as `key_statement`) for rows named by
@@ -341,9 +373,24 @@ mod tests {
     #[test]
     fn update_of_unread_columns_is_gated() {
         let cols = vec!["title".to_string(), "Fk User".to_string()];
-        let sql = key_statement("SELECT 1", Delta::OldAndNew, 1, Some(&cols), 7);
+        let gate = UpdateGate { read: &cols, primary_key: &[] };
+        let sql = key_statement("SELECT 1", Delta::OldAndNew, 1, Some(gate), 7);
         assert!(sql.contains(r#"EXISTS (SELECT title::text, "Fk User"::text FROM pg_tviews_old EXCEPT ALL SELECT title::text, "Fk User"::text FROM pg_tviews_new)"#), "{sql}");
-        assert!(!key_statement("SELECT 1", Delta::New, 1, Some(&cols), 7).contains("EXCEPT"));
+        assert!(!key_statement("SELECT 1", Delta::New, 1, Some(gate), 7).contains("EXCEPT"));
+    }
+
+    #[test]
+    fn update_gate_pairs_rows_by_primary_key() {
+        let cols = vec!["title".to_string(), "Fk User".to_string()];
+        let key = vec!["Id".to_string(), "rev".to_string()];
+        let gate = UpdateGate { read: &cols, primary_key: &key };
+        let sql = key_statement("SELECT 1", Delta::OldAndNew, 1, Some(gate), 7);
+        assert!(sql.contains(r#"FROM pg_tviews_old AS o FULL JOIN pg_tviews_new AS n ON o."Id" = n."Id" AND o.rev = n.rev"#), "{sql}");
+        assert!(sql.contains(r#"WHERE o."Id" IS NULL OR n."Id" IS NULL OR ROW(o.title, o."Fk User")::record OPERATOR(pg_catalog.*<>) ROW(n.title, n."Fk User")::record)"#), "{sql}");
+        let none: Vec<String> = Vec::new();
+        let gate = UpdateGate { read: &none, primary_key: &key };
+        let sql = key_statement("SELECT 1", Delta::OldAndNew, 1, Some(gate), 7);
+        assert!(sql.contains(r#"WHERE o."Id" IS NULL OR n."Id" IS NULL)"#), "{sql}");
     }
 
     #[test]

@@ -50,6 +50,8 @@ pub struct Target {
     pub tview_lock: i64,
     key_query: String,
     read_columns: Option<Vec<String>>,
+    /// The source's primary key (empty without one): pairs UPDATE rows.
+    source_key: Vec<String>,
     key_lock_seed: i64,
     /// The edge and reach locks, sorted by level.
     edge_locks: Vec<EdgeLock>,
@@ -89,7 +91,10 @@ impl Target {
                     &self.key_query,
                     delta,
                     self.tview.table_oid.to_u32(),
-                    self.read_columns.as_deref(),
+                    self.read_columns.as_deref().map(|read| statements::UpdateGate {
+                        read,
+                        primary_key: &self.source_key,
+                    }),
                     self.key_lock_seed,
                 ),
                 &[],
@@ -261,6 +266,7 @@ pub fn targets_for(source: pg_sys::Oid) -> Rc<SourceTargets> {
             tview_lock,
             key_query: source_plan.key_query,
             read_columns: source_plan.columns,
+            source_key: crate::pg::primary_key_columns(source),
             key_lock_seed: locks::id_of(&format!("{tview_lock}:key")),
             edge_lock_plans: levels.iter().map(|_| Default::default()).collect(),
             edge_locks,
