@@ -3,8 +3,14 @@
 //! the extension hands the planner; the expected key queries were reviewed
 //! by hand against the rules in `witness.rs`.
 
+mod combinations;
 mod errors;
 mod generated;
 mod indexes;
+mod lock_shapes;
 mod locks;
+mod refusals;
 mod shapes;
+mod support;
+mod suspected_bugs;
+mod tricky;
