@@ -296,7 +296,7 @@ fn tricky_shapes_get_their_reviewed_key_queries() {
             .collect();
         let want: Vec<(String, usize, &str)> = expected.iter().map(|(r, n, q)| (r.to_string(), *n, *q)).collect();
         assert_eq!(got, want, "{what}");
-        check_deterministic(sql, key);
+        check_deterministic(sql, key, &plan);
         for source in &plan.sources {
             let keys = outputs(&parse_key_query(&source.key_query, false));
             let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
