@@ -39,6 +39,7 @@ pub extern "C-unwind" fn _PG_init() {
     engine::cache::register_invalidation_callback();
     engine::queue::register_callbacks();
     engine::frames::install();
+    engine::locks::register_callbacks();
 }
 
 #[cfg(any(test, feature = "pg_test"))]

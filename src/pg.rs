@@ -412,3 +412,16 @@ impl Drop for SpiConnection {
         }
     }
 }
+
+/// Does this transaction event end the transaction (commit, abort, or
+/// prepare: a prepared transaction's work is out of the session's hands)?
+pub fn ends_transaction(event: pg_sys::XactEvent::Type) -> bool {
+    matches!(
+        event,
+        pg_sys::XactEvent::XACT_EVENT_COMMIT
+            | pg_sys::XactEvent::XACT_EVENT_ABORT
+            | pg_sys::XactEvent::XACT_EVENT_PREPARE
+            | pg_sys::XactEvent::XACT_EVENT_PARALLEL_COMMIT
+            | pg_sys::XactEvent::XACT_EVENT_PARALLEL_ABORT
+    )
+}

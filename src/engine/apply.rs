@@ -52,7 +52,7 @@ pub fn find_keys(target: &Target, delta: Delta, earlier: Option<Earlier>) -> Opt
         Some(Earlier::Start(start)) => Some(start),
         None => None,
     };
-    let whole_tview = locks::lock_edges(target, delta);
+    let mut whole_tview = locks::lock_edges(target, delta);
     loop {
         let found = run_key_query(target, delta, as_of)?;
         if full_refresh_pays(found.count, found.estimate) {
@@ -63,14 +63,15 @@ pub fn find_keys(target: &Target, delta: Delta, earlier: Option<Earlier>) -> Opt
         if whole_tview {
             return Some(work);
         }
-        let mut wanted: Vec<(i64, bool)> = if found.lock_ids.len() > locks::MAX_FINE_LOCKS {
-            vec![(target.tview_lock, true)]
+        let waited = if locks::fine_locks_allowed(found.lock_ids.len()) {
+            locks::acquire(&mut found.lock_ids.into_iter().map(|id| (id, true)).collect())
         } else {
-            found.lock_ids.into_iter().map(|id| (id, true)).collect()
+            whole_tview = true;
+            locks::lock_whole(target.tview_lock)
         };
         // Having waited, look again: the writer we waited for may have
         // moved rows to keys we did not find.
-        if !locks::acquire(&mut wanted) {
+        if !waited {
             return Some(work);
         }
     }

@@ -20,8 +20,18 @@
 //! `LOCK_MARK` so they never collide with an application's own advisory
 //! locks; they show in `pg_locks` as `advisory` with `objsubid` 7.  Ids are
 //! sorted before they are taken, so two runs cannot deadlock on them.
+//!
+//! The lock table is shared and bounded (max_locks_per_transaction slots per
+//! connection), and transaction-level locks are only released at its end:
+//! a transaction writing thousands of rows one statement at a time would
+//! fill it.  So a transaction takes at most `fine_lock_budget()` fine locks;
+//! past that, and once it holds a TVIEW exclusively, its runs on that TVIEW
+//! take no fine locks at all.
+
+use std::cell::{Cell, RefCell};
 
 use pgrx::pg_sys;
+use pgrx::prelude::*;
 use pgrx::FromDatum;
 
 use pg_tviews_planner::statements::Delta;
@@ -51,20 +61,61 @@ pub fn tview_lock(table_oid: pg_sys::Oid) -> i64 {
     id_of(&format!("pg_tviews:{}", table_oid.to_u32()))
 }
 
+thread_local! {
+    /// Fine locks this transaction has taken (not decreased when a
+    /// subtransaction rolls back and releases some: an over-estimate).
+    static FINE_TAKEN: Cell<usize> = const { Cell::new(0) };
+    /// TVIEW locks this transaction holds exclusively, with the
+    /// subtransaction that owns each.
+    static WHOLE: RefCell<Vec<(i64, pg_sys::SubTransactionId)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Fine locks one transaction may take: several times its share of the
+/// lock table, which leaves room for the other sessions.
+fn fine_lock_budget() -> usize {
+    // SAFETY: reads a setting fixed at server start.
+    let per_transaction = unsafe { pg_sys::max_locks_per_xact };
+    (per_transaction.max(10) as usize) * 8
+}
+
 /// Lock the whole TVIEW whose lock id is `tview_lock`, exclusively.
-pub fn lock_whole(tview_lock: i64) {
-    acquire(&mut vec![(tview_lock, true)]);
+/// Returns whether it had to wait.
+pub fn lock_whole(tview_lock: i64) -> bool {
+    if holds_whole(tview_lock) {
+        return false;
+    }
+    let waited = acquire(&mut vec![(tview_lock, true)]);
+    // SAFETY: reads the transaction state.
+    let subxact = unsafe { pg_sys::GetCurrentSubTransactionId() };
+    WHOLE.with(|w| w.borrow_mut().push((tview_lock, subxact)));
+    waited
+}
+
+/// Does this transaction hold the TVIEW exclusively already?
+pub fn holds_whole(tview_lock: i64) -> bool {
+    WHOLE.with(|w| w.borrow().iter().any(|&(id, _)| id == tview_lock))
+}
+
+/// May a run take `n` more fine locks?  Not past `MAX_FINE_LOCKS` in one
+/// run or the transaction's budget: the caller locks the TVIEW whole then.
+pub fn fine_locks_allowed(n: usize) -> bool {
+    let taken = FINE_TAKEN.with(Cell::get);
+    if n > MAX_FINE_LOCKS || taken + n > fine_lock_budget() {
+        return false;
+    }
+    FINE_TAKEN.with(|t| t.set(taken + n));
+    true
 }
 
 /// Take the TVIEW lock and the edge locks of a write to `target`'s source
 /// (`delta`: the changed rows), level by level.  Returns whether the
 /// whole TVIEW is held exclusively (coarse source, or too many locks).
 pub fn lock_edges(target: &Target, delta: Delta) -> bool {
-    let mut wanted = vec![(target.tview_lock, target.coarse)];
-    if target.coarse {
-        acquire(&mut wanted);
+    if target.coarse || holds_whole(target.tview_lock) {
+        lock_whole(target.tview_lock);
         return true;
     }
+    let mut wanted = vec![(target.tview_lock, false)];
     let mut fine = 0;
     for level in 0..target.lock_levels() {
         let Some(plan) = target.edge_lock_plan(delta, level) else { break };
@@ -74,7 +125,7 @@ pub fn lock_edges(target: &Target, delta: Delta) -> bool {
         let exclusive = id_column(1);
         let shared = id_column(2);
         fine += exclusive.len() + shared.len();
-        if fine > MAX_FINE_LOCKS {
+        if fine > MAX_FINE_LOCKS || !fine_locks_allowed(exclusive.len() + shared.len()) {
             // The lock table is shared and bounded: hold the TVIEW instead.
             lock_whole(target.tview_lock);
             return true;
@@ -138,4 +189,45 @@ fn try_lock(id: i64, exclusive: bool, dont_wait: bool) -> bool {
     // Waiting can raise ERROR (deadlock, lock_timeout, cancel).
     let result = unsafe { pg_sys::LockAcquire(&tag, mode, false, dont_wait) };
     result != pg_sys::LockAcquireResult::LOCKACQUIRE_NOT_AVAIL
+}
+
+#[pg_guard]
+unsafe extern "C-unwind" fn on_xact(event: pg_sys::XactEvent::Type, _arg: *mut std::ffi::c_void) {
+    if crate::pg::ends_transaction(event) {
+        FINE_TAKEN.with(|t| t.set(0));
+        WHOLE.with(|w| w.borrow_mut().clear());
+    }
+}
+
+/// A subtransaction's locks go to its parent when it commits, and are
+/// released when it rolls back.
+#[pg_guard]
+unsafe extern "C-unwind" fn on_subxact(
+    event: pg_sys::SubXactEvent::Type,
+    subxact: pg_sys::SubTransactionId,
+    parent: pg_sys::SubTransactionId,
+    _arg: *mut std::ffi::c_void,
+) {
+    WHOLE.with(|w| {
+        let mut w = w.borrow_mut();
+        match event {
+            pg_sys::SubXactEvent::SUBXACT_EVENT_COMMIT_SUB => {
+                for entry in w.iter_mut().filter(|e| e.1 == subxact) {
+                    entry.1 = parent;
+                }
+            }
+            pg_sys::SubXactEvent::SUBXACT_EVENT_ABORT_SUB => w.retain(|e| e.1 < subxact),
+            _ => {}
+        }
+    });
+}
+
+/// Forget the transaction's locks when it ends; once per backend, from
+/// _PG_init.
+pub fn register_callbacks() {
+    // SAFETY: registered once per backend; never unregistered.
+    unsafe {
+        pg_sys::RegisterXactCallback(Some(on_xact), std::ptr::null_mut());
+        pg_sys::RegisterSubXactCallback(Some(on_subxact), std::ptr::null_mut());
+    }
 }

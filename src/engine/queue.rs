@@ -20,21 +20,29 @@ use std::time::Instant;
 
 use pgrx::pg_sys;
 use pgrx::prelude::*;
-use pgrx::{FromDatum, PgMemoryContexts};
+use pgrx::FromDatum;
 
 use crate::guc::{self, LogRefreshes};
 use crate::pg::{ActiveSnapshot, AsRole, SettingsScope, SpiConnection, MAINTENANCE_SETTINGS};
 
 use super::apply::{self, Work};
 use super::cache::{self, Target};
+use super::keyset::KeySet;
 use super::failures;
 
 /// What one subtransaction queued for one TVIEW.
 struct Chunk {
     subxact: pg_sys::SubTransactionId,
-    /// A key array in TopTransactionContext; None means rebuild it all.
-    keys: Option<pg_sys::Datum>,
+    /// None means rebuild it all.
+    keys: Option<KeySet>,
+    /// Keys examined, for a rebuild.
     count: i64,
+}
+
+impl Chunk {
+    fn keys_queued(&self) -> i64 {
+        self.keys.as_ref().map_or(self.count, KeySet::len)
+    }
 }
 
 struct Pending {
@@ -72,7 +80,7 @@ pub fn push(target: &Rc<Target>, work: Work, source: pg_sys::Oid, operation: &'s
             .position(|p| p.target.tview.table_oid == target.tview.table_oid && p.deferred == deferred)
     });
     let Some(index) = existing else {
-        let chunk = Chunk { subxact, keys: keys.map(keep), count };
+        let chunk = Chunk { subxact, keys: keys.map(|k| KeySet::new(k, count)), count };
         QUEUE.with(|q| {
             q.borrow_mut().push(Pending {
                 target: target.clone(),
@@ -86,47 +94,34 @@ pub fn push(target: &Rc<Target>, work: Work, source: pg_sys::Oid, operation: &'s
         });
         return;
     };
-    // Same TVIEW, same subtransaction: merge into its last chunk, so
-    // memory follows distinct keys, not statements.
+    // Same TVIEW, same subtransaction: add to its last chunk (a rebuild
+    // absorbs everything).  The queue is not borrowed while keys compact:
+    // that runs SQL.
     let last = QUEUE.with(|q| {
-        q.borrow()[index]
-            .chunks
-            .last()
-            .filter(|c| c.subxact == subxact)
-            .map(|c| c.keys)
-    });
-    let merged = match (last, keys) {
-        (Some(Some(old)), Some(new)) => {
-            let (keys, count) = merge(&target.tview, old, new);
-            Some((Some(keep(keys)), count))
+        let mut q = q.borrow_mut();
+        let chunks = &mut q[index].chunks;
+        match chunks.last_mut() {
+            Some(chunk) if chunk.subxact == subxact => Some(std::mem::replace(chunk, Chunk { subxact, keys: None, count: 0 })),
+            _ => None,
         }
-        (Some(_), _) => Some((None, count)),
-        (None, _) => None,
+    });
+    let chunk = match (last, keys) {
+        (Some(Chunk { keys: Some(mut set), .. }), Some(new)) => {
+            set.add(&target.tview, new, count);
+            Chunk { subxact, keys: Some(set), count: 0 }
+        }
+        (Some(old), _) => Chunk { subxact, keys: None, count: old.keys_queued() + count },
+        (None, keys) => {
+            let chunk = Chunk { subxact, keys: keys.map(|k| KeySet::new(k, count)), count };
+            QUEUE.with(|q| q.borrow_mut()[index].chunks.push(chunk));
+            return;
+        }
     };
     QUEUE.with(|q| {
-        let mut q = q.borrow_mut();
-        let pending = &mut q[index];
-        match merged {
-            Some((keys, merged_count)) => {
-                if let Some(chunk) = pending.chunks.last_mut() {
-                    chunk.count = if keys.is_some() { merged_count } else { chunk.count + merged_count };
-                    chunk.keys = keys;
-                }
-            }
-            None => pending.chunks.push(Chunk { subxact, keys: keys.map(keep), count }),
+        if let Some(last) = q.borrow_mut()[index].chunks.last_mut() {
+            *last = chunk;
         }
     });
-}
-
-/// Copy a key array into TopTransactionContext, where it outlives the SPI
-/// connection that produced it.
-fn keep(keys: pg_sys::Datum) -> pg_sys::Datum {
-    // SAFETY: key arrays are varlena datums.
-    unsafe {
-        let copy = PgMemoryContexts::TopTransactionContext
-            .switch_to(|_| pg_sys::pg_detoast_datum_copy(keys.cast_mut_ptr::<pg_sys::varlena>()));
-        pg_sys::Datum::from(copy)
-    }
 }
 
 /// The distinct keys of two arrays (valid until the next SPI statement)
@@ -148,18 +143,18 @@ pub fn drain(all: bool) -> i64 {
     while let Some(next) = pop_lowest(all) {
         let started = Instant::now();
         let tview = &next.target.tview;
-        let mut count: i64 = next.chunks.iter().map(|c| c.count).sum();
-        let arrays: Option<Vec<pg_sys::Datum>> = next.chunks.iter().map(|c| c.keys).collect();
-        let full = !matches!(&arrays, Some(a) if !a.is_empty());
+        let count: i64 = next.chunks.iter().map(Chunk::keys_queued).sum();
+        let full = next.chunks.iter().any(|c| c.keys.is_none());
         let _unit = failures::working_on(&next.target, next.source, next.operation, full, count);
         let outcome = {
             let _owner = AsRole::new(tview.owner);
-            match arrays {
-                Some(arrays) if !arrays.is_empty() => {
-                    let mut keys = arrays[0];
-                    for more in &arrays[1..] {
-                        (keys, count) = merge(tview, keys, *more);
+            let mut sets = next.chunks.into_iter().filter_map(|c| c.keys);
+            match (full, sets.next()) {
+                (false, Some(mut keys)) => {
+                    for more in sets {
+                        keys.absorb(tview, more);
                     }
+                    let (keys, count) = keys.distinct(tview);
                     apply::write(tview, Work::Keys { keys, count })
                 }
                 _ => apply::write(tview, Work::Full { keys: count }),
@@ -192,7 +187,7 @@ pub fn pending() -> Vec<(String, i64, pg_sys::TimestampTz)> {
         q.borrow()
             .iter()
             .map(|p| {
-                let keys = p.chunks.iter().map(|c| c.count).sum();
+                let keys = p.chunks.iter().map(Chunk::keys_queued).sum();
                 (p.target.tview.entity.clone(), keys, p.enqueued_at)
             })
             .collect()
@@ -216,11 +211,7 @@ unsafe extern "C-unwind" fn on_xact(event: pg_sys::XactEvent::Type, _arg: *mut s
                 drain(true);
             });
         }
-        pg_sys::XactEvent::XACT_EVENT_COMMIT
-        | pg_sys::XactEvent::XACT_EVENT_ABORT
-        | pg_sys::XactEvent::XACT_EVENT_PREPARE
-        | pg_sys::XactEvent::XACT_EVENT_PARALLEL_COMMIT
-        | pg_sys::XactEvent::XACT_EVENT_PARALLEL_ABORT => {
+        event if crate::pg::ends_transaction(event) => {
             QUEUE.with(|q| q.borrow_mut().clear());
         }
         _ => {}

@@ -96,6 +96,23 @@ COMMIT PREPARED 'pg_tviews_deferred_3';
 SELECT line FROM tv_feed WHERE pk_feed = 1;
 :check;
 
+-- a long transaction: 3,000 statements over 500 posts, each post written six
+-- times, in turn; the queued keys are compacted as they pile up, and COMMIT
+-- refreshes each post once
+INSERT INTO tb_post SELECT g, 1 + g % 2, 'bulk ' || g FROM generate_series(1000, 1499) g;
+TRUNCATE pg_tview_refresh_log;
+BEGIN;
+SET LOCAL pg_tviews.refresh_mode = deferred;
+DO $$ BEGIN
+    FOR i IN 0..2999 LOOP UPDATE tb_post SET title = 'round ' || i WHERE id = 1000 + i % 500; END LOOP;
+END $$;
+SELECT entity, pending_keys <= 2 * 500 + 1024 AS compacted FROM pg_tviews_queue_realtime;
+COMMIT;
+SELECT entity, operation, keys_examined, rows_updated FROM pg_tview_refresh_log ORDER BY refresh_id;
+SELECT count(*) AS posts_with_their_last_title FROM tv_feed
+ WHERE substring(line FROM '^round (\d+) by')::int >= 2500;
+:check;
+
 RESET pg_tviews.log_refreshes;
 DROP TABLE tv_feed, tv_post;
 SET client_min_messages = warning;
