@@ -41,7 +41,7 @@
 # Needs PGHOST/PGPORT/PGUSER of a running cluster with pg_tviews installed, and
 # python3 (standard library only).
 # Knobs: SHAPE_FUZZ_SEED (integer, default 2), SHAPE_FUZZ_VIEWS (default 40),
-# SHAPE_FUZZ_STATEMENTS (default 2000: about 2-3 minutes on 2 cores; e.g. 20000
+# SHAPE_FUZZ_STATEMENTS (default 3000: about 100 s on 2 cores; e.g. 30000
 # for a long run), SHAPE_FUZZ_DB (default pg_tviews_shape_fuzz),
 # SHAPE_FUZZ_KEEP_DB=1 keeps the database, SHAPE_FUZZ_LOG=FILE keeps the full log,
 # SHAPE_FUZZ_VERBOSE=1 prints every skipped and refused definition.

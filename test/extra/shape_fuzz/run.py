@@ -14,7 +14,7 @@ import gen  # noqa: E402
 HERE = os.path.dirname(os.path.abspath(__file__))
 SEED = os.environ.get("SHAPE_FUZZ_SEED", "2")
 VIEWS = os.environ.get("SHAPE_FUZZ_VIEWS", "40")
-STATEMENTS = os.environ.get("SHAPE_FUZZ_STATEMENTS", "2000")
+STATEMENTS = os.environ.get("SHAPE_FUZZ_STATEMENTS", "3000")
 DB = os.environ.get("SHAPE_FUZZ_DB", "pg_tviews_shape_fuzz")
 START = time.time()
 WORK = tempfile.mkdtemp(prefix="pg_tviews_shape_fuzz.")
