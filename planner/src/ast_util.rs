@@ -41,8 +41,17 @@ pub(crate) fn conjuncts(expr: Expr) -> Vec<Expr> {
             out.extend(conjuncts(*right));
             out
         }
-        Expr::Nested(inner) if matches!(*inner, Expr::BinaryOp { op: BinaryOperator::And, .. }) => {
-            conjuncts(*inner)
+        // pg_get_viewdef writes `ON (((a) AND (b)))`: look through every level.
+        Expr::Nested(inner) => {
+            let mut inner = *inner;
+            while let Expr::Nested(deeper) = inner {
+                inner = *deeper;
+            }
+            if matches!(inner, Expr::BinaryOp { op: BinaryOperator::And, .. }) {
+                conjuncts(inner)
+            } else {
+                vec![Expr::Nested(Box::new(inner))]
+            }
         }
         other => vec![other],
     }

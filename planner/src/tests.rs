@@ -12,5 +12,5 @@ mod locks;
 mod refusals;
 mod shapes;
 mod support;
-mod suspected_bugs;
+mod found_bugs;
 mod tricky;

@@ -173,7 +173,8 @@ fn twj_factor_has_delta(twj: &TableWithJoins) -> bool {
 
 fn factor_has_delta(factor: &TableFactor) -> bool {
     match factor {
-        TableFactor::Table { name, .. } => is_delta_name(name),
+        // `f((SELECT ...))` in FROM is a Table with arguments.
+        TableFactor::Table { name, args, .. } => is_delta_name(name) || args.as_ref().is_some_and(has_delta),
         TableFactor::NestedJoin {
             table_with_joins, ..
         } => twj_factor_has_delta(table_with_joins),
@@ -252,14 +253,14 @@ fn fix_factor(factor: &mut TableFactor, untrusted: &mut Vec<Untrusted>) -> Resul
 /// The witness of a derived table (still producing its columns) and the
 /// positions of the columns whose values in it cannot be trusted.
 fn derived_witness(query: &Query, lateral: bool) -> Result<(Query, Vec<usize>), PlanError> {
-    let limited = query.limit_clause.is_some() || query.fetch.is_some();
+    let limited = is_limited(query);
     // A derived table that refers to an outer query's rows (possible
     // without LATERAL when it is nested in a subquery) is evaluated per
     // outer row, exactly like a LATERAL one.
     let per_outer_row = lateral || refers_outside(query);
     if limited && !per_outer_row {
         return Err(PlanError::unsupported(
-            "LIMIT or OFFSET in a derived table or CTE that is not LATERAL",
+            "LIMIT, OFFSET or DISTINCT ON in a derived table or CTE that is not LATERAL",
         )
         .with_hint(
             "Rows pushed out of the limit would not be seen; correlate the subquery with its \
@@ -290,7 +291,26 @@ fn derived_witness(query: &Query, lateral: bool) -> Result<(Query, Vec<usize>), 
     let mut witness = witness_select(block)?.select;
     witness.having = None;
     witness.sort_by.clear();
+    // A column computed by a subquery over the delta is untrusted (no
+    // condition keeps it) and would read the delta a second time, where a
+    // scalar subquery sees an UPDATE's old and new rows at once.
+    for item in witness.projection.iter_mut() {
+        match item {
+            SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } if has_delta(e) => *e = expr("NULL"),
+            _ => {}
+        }
+    }
     Ok((query_of(query, witness), bad))
+}
+
+/// Does the query keep only some rows of its result (LIMIT, OFFSET,
+/// FETCH, DISTINCT ON)?  A row that changed can then push out, or let in,
+/// a row that did not.
+fn is_limited(query: &Query) -> bool {
+    let distinct_on = delta_branch(&query.body)
+        .or_else(|_| as_select(&query.body).ok_or_else(internal))
+        .is_ok_and(|block| matches!(block.distinct, Some(sqlparser::ast::Distinct::On(_))));
+    query.limit_clause.is_some() || query.fetch.is_some() || distinct_on
 }
 
 /// Does `query` use a table qualifier it does not define itself?
@@ -331,6 +351,9 @@ fn witness_expr(e: &Expr) -> Result<Expr, PlanError> {
     let block = delta_branch(&subquery.body)?;
     let mut select = witness_select(block)?.select;
     let functions = block_functions(block);
+    // Linking by value is only sound when the subquery keeps every row: a
+    // changed row can push another, unchanged value out of a LIMIT.
+    let link = link.filter(|_| !is_limited(&subquery));
     if let (Some(outer_value), [item]) = (link, block.projection.as_slice()) {
         let plain_column = matches!(
             item_expr(item),

@@ -42,6 +42,29 @@ UNION ALL
 (SELECT * FROM v_big_post EXCEPT SELECT * FROM tv_big_post);
 DROP TABLE tv_big_post;
 DROP TABLE tv_user;
+
+-- a derived table that is not simply pulled up (DISTINCT) with a column
+-- computed by a subquery over a source: its key query reads the source's
+-- changed rows once, so an UPDATE (old and new rows) does not make that
+-- scalar subquery return two rows
+CREATE TABLE tv_member AS
+SELECT d.id AS pk_member, d.company
+  FROM (SELECT DISTINCT u.id, (SELECT c.name FROM tb_company c WHERE c.id = u.fk_company) AS company
+          FROM tb_user u) d;
+UPDATE tb_company SET name = name || ' inc' WHERE id = (SELECT min(id) FROM tb_company);
+UPDATE tb_user SET fk_company = (SELECT max(id) FROM tb_company) WHERE id = (SELECT min(id) FROM tb_user);
+SELECT * FROM tv_check('member');
+DROP TABLE tv_member;
+
+-- refused: DISTINCT ON in a derived table that is not LATERAL keeps one row
+-- per group, and a changed row can displace one that did not change
+CREATE TABLE tv_latest AS
+SELECT d.fk_user AS pk_latest, d.title
+  FROM (SELECT DISTINCT ON (p.fk_user) p.fk_user, p.title FROM tb_post p ORDER BY p.fk_user, p.id DESC) d;
+-- refused: a table function whose argument reads a table
+CREATE TABLE tv_names AS
+SELECT u.id AS pk_names, e.value
+  FROM tb_user u, jsonb_array_elements((SELECT jsonb_agg(c.name) FROM tb_company c)) e(value);
 SELECT count(*) AS meta_rows FROM pg_tview_meta WHERE schema_name = 'shape_derived_table';
 SET client_min_messages = warning;
 DROP SCHEMA shape_derived_table CASCADE;

@@ -11,7 +11,7 @@
 
 use std::collections::BTreeMap;
 
-use super::support::{check_deterministic, check_key_query_reading, planned};
+use super::support::{check_deterministic, check_key_query, planned};
 use crate::TviewPlan;
 
 const JOINS: [&str; 4] = ["JOIN", "LEFT JOIN", "RIGHT JOIN", "FULL JOIN"];
@@ -37,15 +37,8 @@ fn wrapper_sources(wrapper: &str) -> Vec<(&'static str, &'static str)> {
 }
 
 /// Plan `view`, check that its sources are exactly `expected` (relation ->
-/// (occurrences, key expression)), and check every key query; returns how
-/// many source plans were checked.
+/// (occurrences, key expression)), and check every key query.
 fn check_view(view: &str, expected: &BTreeMap<String, (usize, String)>) -> TviewPlan {
-    check_view_reading(view, expected, &BTreeMap::new())
-}
-
-/// `check_view` where `reads` says how often some relations' key queries
-/// read the delta per branch when that is not once (a known bug).
-fn check_view_reading(view: &str, expected: &BTreeMap<String, (usize, String)>, reads: &BTreeMap<String, usize>) -> TviewPlan {
     let plan = planned(view, "pk_x");
     let got: BTreeMap<String, usize> = plan.sources.iter().map(|s| (s.relation.name.clone(), s.occurrences)).collect();
     let want: BTreeMap<String, usize> = expected.iter().map(|(r, (n, _))| (r.clone(), *n)).collect();
@@ -53,8 +46,7 @@ fn check_view_reading(view: &str, expected: &BTreeMap<String, (usize, String)>, 
     for source in &plan.sources {
         let (n, key) = &expected[&source.relation.name];
         assert!(source.relation.schema == "s", "{view}");
-        let times = reads.get(&source.relation.name).copied().unwrap_or(1);
-        check_key_query_reading(view, source, &vec![key.as_str(); *n], false, times);
+        check_key_query(view, source, &vec![key.as_str(); *n], false);
     }
     plan
 }
@@ -158,9 +150,8 @@ type Outer = (&'static str, &'static [&'static str]);
 type Wrapper = (&'static str, &'static str, &'static str);
 
 /// Check one generated view: a subquery placed in a query, read by a
-/// wrapper.  Returns (source plans checked, whether the view has the
-/// known double delta read).
-fn check_placement(placement: &Placement, body: &Body, outer: &Outer, wrapper: &Wrapper) -> (usize, bool) {
+/// wrapper.  Returns the source plans checked.
+fn check_placement(placement: &Placement, body: &Body, outer: &Outer, wrapper: &Wrapper) -> usize {
     let ((placement, template), (body, from, extra, body_relations)) = (placement, body);
     let ((outer, outer_relations), (wrapper, wrap, key)) = (outer, wrapper);
     // The derived table correlates through its join instead.
@@ -178,14 +169,7 @@ fn check_placement(placement: &Placement, body: &Body, outer: &Outer, wrapper: &
     for (t, z) in wrapper_sources(wrapper) {
         expected.insert(t.to_string(), (1, z.to_string()));
     }
-    // Known bug: a derived table (or CTE) keeps a select-list subquery on
-    // the delta in its witness, so the delta is read twice (see
-    // suspected_bugs.rs); the other properties still hold.
-    let in_select_list = placement.starts_with("select_") || *placement == "aggregate_filter";
-    let known_bug = in_select_list && matches!(*wrapper, "derived" | "cte");
-    let reads: BTreeMap<String, usize> =
-        body_relations.iter().filter(|_| known_bug).map(|r| (r.to_string(), 2)).collect();
-    let plan = check_view_reading(&view, &expected, &reads);
+    let plan = check_view(&view, &expected);
     // The subquery's relations keep their correlation to the outer row (or
     // the derived table its join to it).
     for relation in body_relations.iter() {
@@ -195,7 +179,7 @@ fn check_placement(placement: &Placement, body: &Body, outer: &Outer, wrapper: &
     if *wrapper == "plain" {
         check_deterministic(&view, "pk_x", &plan);
     }
-    (plan.sources.len(), known_bug)
+    plan.sources.len()
 }
 
 /// Every placement × every body × every outer FROM, unwrapped.
@@ -205,7 +189,7 @@ fn subquery_placements_by_body_by_outer_from() {
     for placement in PLACEMENTS {
         for body in BODIES {
             for outer in OUTERS {
-                checked += check_placement(placement, body, outer, &SUBQUERY_WRAPPERS[0]).0;
+                checked += check_placement(placement, body, outer, &SUBQUERY_WRAPPERS[0]);
                 views += 1;
             }
         }
@@ -220,7 +204,7 @@ fn subquery_placements_by_body_by_outer_from() {
 /// the test above, every pair of dimensions is covered.
 #[test]
 fn subquery_placements_and_bodies_by_wrapper() {
-    let (mut views, mut checked, mut known_bug) = (0, 0, 0);
+    let (mut views, mut checked) = (0, 0);
     let left_join_body = &BODIES[2];
     let left_join_outer = &OUTERS[2];
     let jsonb = PLACEMENTS.iter().find(|p| p.0 == "select_jsonb").unwrap();
@@ -233,14 +217,11 @@ fn subquery_placements_and_bodies_by_wrapper() {
             }
         }
         for (placement, body, outer) in combos {
-            let (n, bug) = check_placement(placement, body, outer, wrapper);
-            checked += n;
-            known_bug += usize::from(bug);
+            checked += check_placement(placement, body, outer, wrapper);
             views += 1;
         }
     }
     assert_eq!(views, 3 * (PLACEMENTS.len() + BODIES.len() * OUTERS.len()));
     assert_eq!(views, 87, "generated views");
     assert_eq!(checked, 356, "source plans checked");
-    assert_eq!(known_bug, 2 * (6 + 12), "views with the known double delta read");
 }

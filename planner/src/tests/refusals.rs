@@ -37,7 +37,7 @@ const REFUSED: &[(&str, &str, &str, ErrorKind, &str)] = &[
     ("FETCH at top", "pk_x", "SELECT t.pk AS pk_x FROM s.t t FETCH FIRST 3 ROWS ONLY", Unsupported, "LIMIT, OFFSET or FETCH in the defining query"),
     ("LIMIT after a union", "pk_x", "SELECT t.pk AS pk_x FROM s.t t UNION ALL SELECT u.pk FROM s.u u LIMIT 3", Unsupported, "LIMIT, OFFSET or FETCH in the defining query"),
     ("LIMIT at top with lateral", "pk_x", "SELECT t.pk AS pk_x, l.v FROM (s.t t LEFT JOIN LATERAL ( SELECT u.v FROM s.u u WHERE (u.fk = t.pk) LIMIT 1) l ON (true)) LIMIT 5", Unsupported, "LIMIT, OFFSET or FETCH in the defining query"),
-    ("LIMIT in derived", "pk_x", "SELECT d.pk AS pk_x FROM ( SELECT t.pk FROM s.t t ORDER BY t.v LIMIT 3) d", Unsupported, "LIMIT or OFFSET in a derived table or CTE that is not LATERAL"),
+    ("LIMIT in derived", "pk_x", "SELECT d.pk AS pk_x FROM ( SELECT t.pk FROM s.t t ORDER BY t.v LIMIT 3) d", Unsupported, "LIMIT, OFFSET or DISTINCT ON in a derived table or CTE that is not LATERAL"),
     ("OFFSET in derived", "pk_x", "SELECT d.pk AS pk_x FROM ( SELECT t.pk FROM s.t t ORDER BY t.v OFFSET 3) d", Unsupported, "not LATERAL"),
     ("LIMIT in CTE", "pk_x", "WITH top3 AS ( SELECT t.pk FROM s.t t ORDER BY t.v DESC LIMIT 3) SELECT top3.pk AS pk_x FROM top3", Unsupported, "not LATERAL"),
     ("LIMIT in joined derived", "pk_x", "SELECT t.pk AS pk_x, d.v FROM (s.t t JOIN ( SELECT u.fk, u.v FROM s.u u ORDER BY u.v LIMIT 3) d ON ((d.fk = t.pk)))", Unsupported, "not LATERAL"),
