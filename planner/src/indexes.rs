@@ -18,10 +18,12 @@
 
 use std::collections::BTreeMap;
 
-use sqlparser::ast::Query;
+use std::ops::ControlFlow;
+
+use sqlparser::ast::{Ident, ObjectName, Query, VisitMut, VisitorMut};
 
 use crate::model::{ColumnRef, Kind, Model};
-use crate::{parse, plan, PlanError, RelationName};
+use crate::{parse, plan, PlanError, RelationName, ALSO_OLD_RELATION};
 
 /// Why an index would be used.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -57,7 +59,10 @@ pub fn index_needs(view_sql: &str, key_column: &str) -> Result<Vec<IndexNeed>, P
     let view = parse::parse_view(view_sql)?;
     add(lookups(&view, Some(key_column)), IndexUse::Recompute);
     for source in &tview_plan.sources {
-        let key_query = parse::parse_view(&source.key_query)?;
+        let mut key_query = parse::parse_view(&source.key_query)?;
+        // A self-join's other occurrences read the source's current rows
+        // (plus the old ones, which have no index): lookups of the source.
+        let _ = key_query.visit(&mut Rename { from: ALSO_OLD_RELATION, to: &source.relation });
         add(lookups(&key_query, None), IndexUse::FindKeys(source.relation.clone()));
     }
     Ok(needs
@@ -71,6 +76,23 @@ pub fn index_needs(view_sql: &str, key_column: &str) -> Result<Vec<IndexNeed>, P
             }
         })
         .collect())
+}
+
+/// Makes references to the relation named `from` read `to`.
+struct Rename<'a> {
+    from: &'a str,
+    to: &'a RelationName,
+}
+
+impl VisitorMut for Rename<'_> {
+    type Break = ();
+
+    fn pre_visit_relation(&mut self, name: &mut ObjectName) -> ControlFlow<()> {
+        if matches!(name.0.as_slice(), [part] if part.as_ident().is_some_and(|i| i.value == self.from)) {
+            *name = ObjectName::from(vec![Ident::new(&self.to.schema), Ident::new(&self.to.name)]);
+        }
+        ControlFlow::Continue(())
+    }
 }
 
 /// Base-relation lookups of `query`, starting from the rows of the delta

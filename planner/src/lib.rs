@@ -32,6 +32,12 @@ use std::fmt;
 /// The engine binds it with `WITH pg_tviews_delta AS (...)`.
 pub const DELTA_RELATION: &str = "pg_tviews_delta";
 
+/// Name under which a key query reads the *other* occurrences of its source
+/// in a self-join: the source's rows now and the rows the write removed or
+/// changed, so that a view row the old versions of two rows of one table
+/// produced together is found.  Bound by `WITH` like the delta.
+pub const ALSO_OLD_RELATION: &str = "pg_tviews_also_old";
+
 /// A schema-qualified relation, unquoted (exactly as in the catalog).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct RelationName {

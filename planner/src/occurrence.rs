@@ -4,7 +4,10 @@
 //! the same relation twice).  In its copy, that place reads the delta
 //! relation instead, keeping the original alias so that every column
 //! reference still resolves.  The rest of the planner then only has to
-//! find "the" delta in a tree.
+//! find "the" delta in a tree.  The other occurrences of the same relation
+//! read `ALSO_OLD_RELATION` (its rows now and the rows the write changed or
+//! removed): one write can change rows of several occurrences at once, and
+//! a view row their old versions produced together is found only that way.
 
 use std::ops::ControlFlow;
 
@@ -12,7 +15,7 @@ use sqlparser::ast::{
     Expr, Ident, ObjectName, Query, TableAlias, TableFactor, Visit, VisitMut, Visitor, VisitorMut,
 };
 
-use crate::{PlanError, RelationName, DELTA_RELATION};
+use crate::{PlanError, RelationName, ALSO_OLD_RELATION, DELTA_RELATION};
 
 pub(crate) struct Occurrence {
     pub relation: RelationName,
@@ -37,6 +40,7 @@ pub(crate) fn split(query: &Query) -> Result<Vec<Occurrence>, PlanError> {
         match marker.found {
             Some((relation, alias)) => {
                 let columns = alias.and_then(|a| columns_read(&copy, &a));
+                let _ = VisitMut::visit(&mut copy, &mut OtherOccurrences { relation: &relation });
                 out.push(Occurrence {
                     relation,
                     query: copy,
@@ -70,24 +74,11 @@ impl VisitorMut for Marker {
             // A set-returning function in FROM, not a relation.
             return ControlFlow::Continue(());
         }
-        let parts: Vec<&Ident> = name.0.iter().filter_map(|p| p.as_ident()).collect();
-        let relation = match parts.as_slice() {
-            [schema, table] => RelationName {
-                schema: schema.value.clone(),
-                name: table.value.clone(),
-            },
-            [_, schema, table] => RelationName {
-                schema: schema.value.clone(),
-                name: table.value.clone(),
-            },
-            _ => {
-                return ControlFlow::Break(PlanError::unsupported(format!(
-                    "the relation reference {name}"
-                )))
-            }
+        let Some(relation) = relation_of(name) else {
+            return ControlFlow::Break(PlanError::unsupported(format!("the relation reference {name}")));
         };
         if self.seen == self.target {
-            let shown = parts[parts.len() - 1].clone();
+            let shown = name.0.last().and_then(|p| p.as_ident()).cloned().unwrap_or_else(|| Ident::new(&relation.name));
             let alias = alias.take().unwrap_or(TableAlias {
                 name: shown,
                 columns: vec![],
@@ -108,6 +99,42 @@ impl VisitorMut for Marker {
             self.found = Some((relation, plain_alias));
         }
         self.seen += 1;
+        ControlFlow::Continue(())
+    }
+}
+
+/// The relation a qualified name in FROM reads (`schema.table`, or
+/// `database.schema.table`).
+fn relation_of(name: &ObjectName) -> Option<RelationName> {
+    let parts: Vec<&Ident> = name.0.iter().filter_map(|p| p.as_ident()).collect();
+    match parts.as_slice() {
+        [schema, table] | [_, schema, table] => Some(RelationName {
+            schema: schema.value.clone(),
+            name: table.value.clone(),
+        }),
+        _ => None,
+    }
+}
+
+/// Makes the other occurrences of the written relation read
+/// `ALSO_OLD_RELATION` (keeping their aliases).
+struct OtherOccurrences<'a> {
+    relation: &'a RelationName,
+}
+
+impl VisitorMut for OtherOccurrences<'_> {
+    type Break = ();
+
+    fn pre_visit_table_factor(&mut self, factor: &mut TableFactor) -> ControlFlow<()> {
+        if let TableFactor::Table { name, alias, args: None, .. } = factor {
+            if relation_of(name).as_ref() == Some(self.relation) {
+                if alias.is_none() {
+                    let shown = name.0.last().and_then(|p| p.as_ident()).cloned();
+                    *alias = shown.map(|name| TableAlias { name, columns: vec![] });
+                }
+                *name = ObjectName::from(vec![Ident::new(ALSO_OLD_RELATION)]);
+            }
+        }
         ControlFlow::Continue(())
     }
 }

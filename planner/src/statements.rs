@@ -4,7 +4,7 @@
 //! parameter.  `$1` is always the array of keys to refresh.
 
 use crate::locks::Hop;
-use crate::{quote_ident, DELTA_RELATION};
+use crate::{quote_ident, ALSO_OLD_RELATION, DELTA_RELATION};
 
 /// What the source's statement trigger can see.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -53,6 +53,17 @@ fn delta_cte(delta: Delta) -> String {
     format!("WITH {DELTA_RELATION} AS ({rows})")
 }
 
+/// `, pg_tviews_also_old AS (...)`: the rows of `source` (quoted, qualified)
+/// now and, for `delta`s with old rows, those too (see
+/// `ALSO_OLD_RELATION`).
+fn also_old_cte(delta: Option<Delta>, source: &str) -> String {
+    let rows = match delta {
+        Some(Delta::Old | Delta::OldAndNew) => format!("SELECT * FROM {source} UNION ALL SELECT * FROM {OLD_TABLE}"),
+        _ => format!("SELECT * FROM {source}"),
+    };
+    format!(", {ALSO_OLD_RELATION} AS ({rows})")
+}
+
 /// One row: the distinct non-null keys as an array (NULL when none), their
 /// number, the table's row estimate (for the full-refresh threshold), and
 /// the sorted ids of the key locks (`key_lock_seed` hashed with each key).
@@ -61,6 +72,7 @@ fn delta_cte(delta: Delta) -> String {
 pub fn key_statement(
     key_query: &str,
     delta: Delta,
+    source: &str,
     table_oid: u32,
     gate: Option<UpdateGate>,
     key_lock_seed: i64,
@@ -69,7 +81,8 @@ pub fn key_statement(
         (Delta::OldAndNew, Some(gate)) => format!(" AND {}", update_gate(&gate)),
         _ => String::new(),
     };
-    keys_select(&delta_cte(delta), key_query, table_oid, &changed, key_lock_seed)
+    let ctes = format!("{}{}", delta_cte(delta), also_old_cte(Some(delta), source));
+    keys_select(&ctes, key_query, table_oid, &changed, key_lock_seed)
 }
 
 /// What an UPDATE must have changed for a TVIEW to care, unquoted.
@@ -121,10 +134,11 @@ fn update_gate(gate: &UpdateGate) -> String {
 /// The key statement (same columns as `key_statement`) for rows named by
 /// hand: the current rows of `source` whose column `key` is in `$1`.
 pub fn key_statement_for_rows(key_query: &str, source_schema: &str, source_name: &str, key: &str, table_oid: u32) -> String {
+    let source = crate::quote_qualified(source_schema, source_name);
     let cte = format!(
-        "WITH {DELTA_RELATION} AS (SELECT * FROM {} AS s WHERE s.{} = ANY ($1))",
-        crate::quote_qualified(source_schema, source_name),
-        quote_ident(key)
+        "WITH {DELTA_RELATION} AS (SELECT * FROM {source} AS s WHERE s.{} = ANY ($1)){}",
+        quote_ident(key),
+        also_old_cte(None, &source)
     );
     keys_select(&cte, key_query, table_oid, "", 0)
 }
@@ -195,9 +209,10 @@ pub fn edge_lock_statement(delta: Delta, locks: &[EdgeLock]) -> String {
 /// The key query run against the whole source, used at CREATE to check
 /// that it is valid SQL with the right column.
 pub fn key_check_statement(key_query: &str, source_schema: &str, source_name: &str) -> String {
+    let source = crate::quote_qualified(source_schema, source_name);
     format!(
-        "WITH {DELTA_RELATION} AS (SELECT * FROM {}) SELECT k FROM ({key_query}) AS pg_tviews_keys(k) LIMIT 0",
-        crate::quote_qualified(source_schema, source_name)
+        "WITH {DELTA_RELATION} AS (SELECT * FROM {source}){} SELECT k FROM ({key_query}) AS pg_tviews_keys(k) LIMIT 0",
+        also_old_cte(None, &source)
     )
 }
 
@@ -364,7 +379,7 @@ mod tests {
 
     #[test]
     fn update_delta_reads_both_transition_tables() {
-        let sql = key_statement("SELECT 1", Delta::OldAndNew, 42, None, 7);
+        let sql = key_statement("SELECT 1", Delta::OldAndNew, "s.t", 42, None, 7);
         assert!(sql.contains("pg_tviews_old UNION ALL SELECT * FROM pg_tviews_new"));
         assert!(sql.contains("42::pg_catalog.oid"));
         assert!(!sql.contains("EXCEPT ALL"));
@@ -374,9 +389,9 @@ mod tests {
     fn update_of_unread_columns_is_gated() {
         let cols = vec!["title".to_string(), "Fk User".to_string()];
         let gate = UpdateGate { read: &cols, primary_key: &[] };
-        let sql = key_statement("SELECT 1", Delta::OldAndNew, 1, Some(gate), 7);
+        let sql = key_statement("SELECT 1", Delta::OldAndNew, "s.t", 1, Some(gate), 7);
         assert!(sql.contains(r#"EXISTS (SELECT title::text, "Fk User"::text FROM pg_tviews_old EXCEPT ALL SELECT title::text, "Fk User"::text FROM pg_tviews_new)"#), "{sql}");
-        assert!(!key_statement("SELECT 1", Delta::New, 1, Some(gate), 7).contains("EXCEPT"));
+        assert!(!key_statement("SELECT 1", Delta::New, "s.t", 1, Some(gate), 7).contains("EXCEPT"));
     }
 
     #[test]
@@ -384,12 +399,12 @@ mod tests {
         let cols = vec!["title".to_string(), "Fk User".to_string()];
         let key = vec!["Id".to_string(), "rev".to_string()];
         let gate = UpdateGate { read: &cols, primary_key: &key };
-        let sql = key_statement("SELECT 1", Delta::OldAndNew, 1, Some(gate), 7);
+        let sql = key_statement("SELECT 1", Delta::OldAndNew, "s.t", 1, Some(gate), 7);
         assert!(sql.contains(r#"FROM pg_tviews_old AS o FULL JOIN pg_tviews_new AS n ON o."Id" = n."Id" AND o.rev = n.rev"#), "{sql}");
         assert!(sql.contains(r#"WHERE o."Id" IS NULL OR n."Id" IS NULL OR ROW(o.title, o."Fk User")::record OPERATOR(pg_catalog.*<>) ROW(n.title, n."Fk User")::record)"#), "{sql}");
         let none: Vec<String> = Vec::new();
         let gate = UpdateGate { read: &none, primary_key: &key };
-        let sql = key_statement("SELECT 1", Delta::OldAndNew, 1, Some(gate), 7);
+        let sql = key_statement("SELECT 1", Delta::OldAndNew, "s.t", 1, Some(gate), 7);
         assert!(sql.contains(r#"WHERE o."Id" IS NULL OR n."Id" IS NULL)"#), "{sql}");
     }
 

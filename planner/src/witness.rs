@@ -6,7 +6,10 @@
 //! rows changed.
 //! - delta read directly in the FROM clause: the block over the delta
 //!   instead of the relation; joins that could null-extend the delta
-//!   become inner joins (a delta row must produce a row to be seen);
+//!   become inner joins (a delta row must produce a row to be seen), and
+//!   conditions above such a join that test its nullable side are dropped
+//!   (in the view those columns may have been NULL where the witness has
+//!   the delta's values: `LEFT JOIN c ... WHERE c.id IS NULL`);
 //! - delta inside a derived table: that table replaced by its own witness
 //!   (which still produces its columns); columns that are aggregates, or
 //!   that come from a LIMITed or delta-reading expression, are not
@@ -35,11 +38,19 @@ use crate::{ErrorKind, PlanError, DELTA_RELATION};
 struct Untrusted {
     alias: String,
     columns: Vec<String>,
+    /// Only NULL-extended in the view (see `Witness::nullable`): their values
+    /// in the witness are right, so they may be the key.
+    key_ok: bool,
 }
 
 struct Witness {
     select: Select,
     untrusted: Vec<Untrusted>,
+    /// Aliases that were on the nullable side of an outer join the delta's
+    /// path made inner: in the view their columns may have been NULL-extended
+    /// where the witness has the delta's values, so no condition above that
+    /// join may test them.
+    nullable: Vec<String>,
 }
 
 /// Position of `key` among the output columns of the query.
@@ -71,7 +82,7 @@ pub(crate) fn key_query(query: &Query, key_position: usize) -> Result<Query, Pla
     let key = projection_expr(block, key_position)?;
     check_top_block(block, &key)?;
     let witness = witness_select(block)?;
-    for u in &witness.untrusted {
+    for u in witness.untrusted.iter().filter(|u| !u.key_ok) {
         if references(&key, &u.alias, Some(&u.columns)) {
             return Err(PlanError::unsupported(
                 "a key column computed by an aggregate, a LIMIT or a subquery inside a derived table",
@@ -123,13 +134,15 @@ fn witness_select(block: &Select) -> Result<Witness, PlanError> {
     let mut untrusted = Vec::new();
     let mut extra = Vec::new();
     let mut where_conjuncts = select.selection.take().map(conjuncts).unwrap_or_default();
+    let mut nullable = Vec::new();
 
     if select.from.iter().any(|twj| twj_factor_has_delta(twj)) {
         for twj in select.from.iter_mut() {
             if twj_factor_has_delta(twj) {
-                fix_join_path(twj, &mut untrusted)?;
+                nullable.extend(fix_join_path(twj, &mut untrusted)?);
             }
         }
+        where_conjuncts.retain(|e| !nullable.iter().any(|alias| references(e, alias, None)));
     } else {
         let mut moved = Vec::new();
         for twj in select.from.iter_mut() {
@@ -163,7 +176,7 @@ fn witness_select(block: &Select) -> Result<Witness, PlanError> {
     }
     where_conjuncts.extend(extra);
     select.selection = and_all(where_conjuncts);
-    Ok(Witness { select, untrusted })
+    Ok(Witness { select, untrusted, nullable })
 }
 
 /// The delta is read through this FROM item (not only inside an ON).
@@ -184,15 +197,26 @@ fn factor_has_delta(factor: &TableFactor) -> bool {
 
 /// Make the joins between the delta and the block's result keep every
 /// delta row, and replace a derived table on the way by its witness.
-fn fix_join_path(twj: &mut TableWithJoins, untrusted: &mut Vec<Untrusted>) -> Result<(), PlanError> {
+/// Returns the aliases that were on the nullable side of an outer join made
+/// inner (see `Witness::nullable`); conditions of the joins above it that
+/// test them are dropped here, the caller drops its WHERE's.
+fn fix_join_path(twj: &mut TableWithJoins, untrusted: &mut Vec<Untrusted>) -> Result<Vec<String>, PlanError> {
+    // (aliases, index of the first join above the join that null-extended them)
+    let mut groups: Vec<(Vec<String>, usize)> = Vec::new();
     let from = if factor_has_delta(&twj.relation) {
-        fix_factor(&mut twj.relation, untrusted)?;
+        groups.push((fix_factor(&mut twj.relation, untrusted)?, 0));
         0
     } else {
         let Some(j) = twj.joins.iter().position(|j| factor_has_delta(&j.relation)) else {
-            return Ok(());
+            return Ok(Vec::new());
         };
-        fix_factor(&mut twj.joins[j].relation, untrusted)?;
+        groups.push((fix_factor(&mut twj.joins[j].relation, untrusted)?, j + 1));
+        if matches!(
+            twj.joins[j].join_operator,
+            JoinOperator::Left(_) | JoinOperator::LeftOuter(_) | JoinOperator::FullOuter(_)
+        ) {
+            groups.push((factor_aliases(&twj.joins[j].relation), j + 1));
+        }
         let op = &mut twj.joins[j].join_operator;
         *op = match std::mem::replace(op, JoinOperator::CrossApply) {
             JoinOperator::Left(c) | JoinOperator::LeftOuter(c) => JoinOperator::Join(c),
@@ -201,20 +225,61 @@ fn fix_join_path(twj: &mut TableWithJoins, untrusted: &mut Vec<Untrusted>) -> Re
         };
         j + 1
     };
-    for join in &mut twj.joins[from..] {
-        let op = &mut join.join_operator;
+    for k in from..twj.joins.len() {
+        if matches!(
+            twj.joins[k].join_operator,
+            JoinOperator::Right(_) | JoinOperator::RightOuter(_) | JoinOperator::FullOuter(_)
+        ) {
+            // Everything joined before was the nullable side.
+            let mut before = factor_aliases(&twj.relation);
+            for join in &twj.joins[..k] {
+                before.extend(factor_aliases(&join.relation));
+            }
+            groups.push((before, k + 1));
+        }
+        let op = &mut twj.joins[k].join_operator;
         *op = match std::mem::replace(op, JoinOperator::CrossApply) {
             JoinOperator::Right(c) | JoinOperator::RightOuter(c) => JoinOperator::Join(c),
             JoinOperator::FullOuter(c) => JoinOperator::Left(c),
             other => other,
         };
     }
-    Ok(())
+    let mut nullable = Vec::new();
+    for (aliases, above) in groups {
+        // A LEFT JOIN above keeps its left rows whatever its condition says.
+        for join in twj.joins.iter_mut().skip(above) {
+            if matches!(join.join_operator, JoinOperator::Join(_) | JoinOperator::Inner(_)) {
+                let mut dropped = Vec::new();
+                take_join_conjuncts(join, &mut dropped, &|e| aliases.iter().any(|a| references(e, a, None)));
+            }
+        }
+        nullable.extend(aliases);
+    }
+    Ok(nullable)
 }
 
-fn fix_factor(factor: &mut TableFactor, untrusted: &mut Vec<Untrusted>) -> Result<(), PlanError> {
+/// The aliases a FROM item defines (every one inside a nested join).
+fn factor_aliases(factor: &TableFactor) -> Vec<String> {
     match factor {
-        TableFactor::Table { name, .. } if is_delta_name(name) => Ok(()),
+        TableFactor::NestedJoin { table_with_joins, .. } => {
+            let mut out = factor_aliases(&table_with_joins.relation);
+            for join in &table_with_joins.joins {
+                out.extend(factor_aliases(&join.relation));
+            }
+            out
+        }
+        TableFactor::Table { alias: Some(alias), .. } | TableFactor::Derived { alias: Some(alias), .. } => {
+            vec![alias.name.value.clone()]
+        }
+        TableFactor::Table { name, .. } => name.0.last().and_then(|p| p.as_ident()).map(|i| vec![i.value.clone()]).unwrap_or_default(),
+        _ => Vec::new(),
+    }
+}
+
+/// Returns the nullable aliases of a nested join (see `fix_join_path`).
+fn fix_factor(factor: &mut TableFactor, untrusted: &mut Vec<Untrusted>) -> Result<Vec<String>, PlanError> {
+    match factor {
+        TableFactor::Table { name, .. } if is_delta_name(name) => Ok(Vec::new()),
         TableFactor::NestedJoin {
             table_with_joins, ..
         } => fix_join_path(table_with_joins, untrusted),
@@ -223,13 +288,16 @@ fn fix_factor(factor: &mut TableFactor, untrusted: &mut Vec<Untrusted>) -> Resul
             subquery,
             alias,
         } => {
-            let (replacement, bad_positions) = derived_witness(subquery, *lateral)?;
-            if !bad_positions.is_empty() {
+            let (replacement, bad_values, nullable) = derived_witness(subquery, *lateral)?;
+            for (positions, key_ok) in [(bad_values, false), (nullable, true)] {
+                if positions.is_empty() {
+                    continue;
+                }
                 let Some(alias) = alias else {
                     return Err(PlanError::unsupported("a derived table without an alias"));
                 };
                 let block = as_select(&replacement.body).ok_or_else(internal)?;
-                let columns = bad_positions
+                let columns = positions
                     .into_iter()
                     .filter_map(|pos| match alias.columns.get(pos) {
                         Some(c) => Some(c.name.value.clone()),
@@ -239,10 +307,11 @@ fn fix_factor(factor: &mut TableFactor, untrusted: &mut Vec<Untrusted>) -> Resul
                 untrusted.push(Untrusted {
                     alias: alias.name.value.clone(),
                     columns,
+                    key_ok,
                 });
             }
             **subquery = replacement;
-            Ok(())
+            Ok(Vec::new())
         }
         _ => Err(PlanError::unsupported(
             "a table function or other FROM item that reads a table",
@@ -250,9 +319,11 @@ fn fix_factor(factor: &mut TableFactor, untrusted: &mut Vec<Untrusted>) -> Resul
     }
 }
 
-/// The witness of a derived table (still producing its columns) and the
-/// positions of the columns whose values in it cannot be trusted.
-fn derived_witness(query: &Query, lateral: bool) -> Result<(Query, Vec<usize>), PlanError> {
+/// The witness of a derived table (still producing its columns), the
+/// positions of the columns whose values in it cannot be trusted, and of
+/// those that were only NULL-extended (right values, but no condition may
+/// test them).
+fn derived_witness(query: &Query, lateral: bool) -> Result<(Query, Vec<usize>, Vec<usize>), PlanError> {
     let limited = is_limited(query);
     // A derived table that refers to an outer query's rows (possible
     // without LATERAL when it is nested in a subquery) is evaluated per
@@ -275,32 +346,51 @@ fn derived_witness(query: &Query, lateral: bool) -> Result<(Query, Vec<usize>), 
     let groups: Vec<String> = group_exprs(block).iter().map(|g| g.to_string()).collect();
     let plain_distinct = matches!(block.distinct, Some(sqlparser::ast::Distinct::Distinct));
     let row_preserving = !functions.aggregate && groups.is_empty() && !limited;
-    let mut bad = Vec::new();
+    let inner = witness_select(block)?;
+    let (mut bad, mut nullable) = (Vec::new(), Vec::new());
     for (pos, item) in block.projection.iter().enumerate() {
         let Some(e) = item_expr(item) else {
             return Err(PlanError::unsupported("* in a derived table"));
         };
+        let from_untrusted = inner.untrusted.iter().any(|u| !u.key_ok && references(e, &u.alias, Some(&u.columns)));
         let trusted = !has_delta(e)
+            && !from_untrusted
             && (row_preserving
                 || (plain_distinct && !functions.aggregate && !limited)
                 || groups.contains(&e.to_string()));
         if !trusted {
             bad.push(pos);
+        } else if inner.nullable.iter().any(|alias| references(e, alias, None))
+            || inner.untrusted.iter().any(|u| u.key_ok && references(e, &u.alias, Some(&u.columns)))
+        {
+            nullable.push(pos);
         }
     }
-    let mut witness = witness_select(block)?.select;
+    let mut witness = inner.select;
     witness.having = None;
     witness.sort_by.clear();
-    // A column computed by a subquery over the delta is untrusted (no
-    // condition keeps it) and would read the delta a second time, where a
-    // scalar subquery sees an UPDATE's old and new rows at once.
-    for item in witness.projection.iter_mut() {
-        match item {
-            SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } if has_delta(e) => *e = expr("NULL"),
-            _ => {}
+    // No condition keeps an untrusted column, so its value is not needed:
+    // NULL.  Kept, it could be invalid over the delta (a column grouped
+    // through the primary key's functional dependency, which the delta
+    // lacks), or read the delta a second time (a subquery over it, which
+    // for an UPDATE sees the old and the new row at once).
+    for &pos in &bad {
+        let name = output_name(&block.projection[pos]);
+        if let Some(slot) = witness.projection.get_mut(pos) {
+            // Keep the column's name for the outer query.
+            *slot = match name {
+                Some(name) if crate::quote_ident(&name) == name => {
+                    SelectItem::ExprWithAlias { expr: expr("NULL"), alias: sqlparser::ast::Ident::new(name) }
+                }
+                Some(name) => SelectItem::ExprWithAlias {
+                    expr: expr("NULL"),
+                    alias: sqlparser::ast::Ident::with_quote('"', name),
+                },
+                None => SelectItem::UnnamedExpr(expr("NULL")),
+            };
         }
     }
-    Ok((query_of(query, witness), bad))
+    Ok((query_of(query, witness), bad, nullable))
 }
 
 /// Does the query keep only some rows of its result (LIMIT, OFFSET,

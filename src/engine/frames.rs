@@ -87,10 +87,14 @@ pub enum Earlier {
 
 /// Record that `tview` is being maintained from `source`, and say whether
 /// a different source of it was maintained while an enclosing statement was
-/// open: then the start of the outermost such statement is returned.
-pub fn maintaining(tview: pg_sys::Oid, source: pg_sys::Oid) -> Option<Earlier> {
+/// open (or the same one, when the view reads it more than once: two
+/// statements' old rows of one table can meet in a self-join): then the
+/// start of the outermost such statement is returned.
+pub fn maintaining(tview: pg_sys::Oid, source: pg_sys::Oid, self_joined: bool) -> Option<Earlier> {
     let entry = (tview, source);
-    let conflicts = |maintained: &[(pg_sys::Oid, pg_sys::Oid)]| maintained.iter().any(|&(t, s)| t == tview && s != source);
+    let conflicts = |maintained: &[(pg_sys::Oid, pg_sys::Oid)]| {
+        maintained.iter().any(|&(t, s)| t == tview && (s != source || self_joined))
+    };
     let framed = FRAMES.with(|frames| {
         let mut frames = frames.borrow_mut();
         let conflict = frames.iter().find(|f| conflicts(&f.maintained)).map(|f| f.query);

@@ -114,7 +114,7 @@ fn maintain(
     // TVIEW still holding the rows this write removed.
     let operation = if source_targets.source_is_tview { "CASCADE" } else { operation };
     for target in targets.iter() {
-        let earlier = frames::maintaining(target.tview.table_oid, source);
+        let earlier = frames::maintaining(target.tview.table_oid, source, target.self_joined);
         let _unit = failures::working_on(target, source, operation, delta.is_none(), 0);
         let work = {
             let _owner = AsRole::new(target.tview.owner);

@@ -48,6 +48,17 @@ UNION ALL
 (SELECT * FROM v_author EXCEPT SELECT * FROM tv_author);
 DROP TABLE tv_author;
 DROP TABLE tv_user_stats;
+
+-- GROUP BY the primary key inside a derived table, selecting other columns
+-- of that table (functionally dependent on the key)
+CREATE TABLE tv_grouped AS
+SELECT d.* FROM (SELECT u.id AS pk_grouped, u.name, count(p.id) AS posts
+                   FROM tb_user u LEFT JOIN tb_post p ON p.fk_user = u.id GROUP BY u.id) d;
+UPDATE tb_user SET name = name || '!' WHERE id = (SELECT min(id) FROM tb_user);
+INSERT INTO tb_post (id, fk_user, title) SELECT max(id) + 1, min(fk_user), 'grouped' FROM tb_post;
+DELETE FROM tb_post WHERE id = (SELECT min(id) FROM tb_post);
+SELECT * FROM tv_check('grouped');
+DROP TABLE tv_grouped;
 SELECT count(*) AS meta_rows FROM pg_tview_meta WHERE schema_name = 'shape_group_by';
 SET client_min_messages = warning;
 DROP SCHEMA shape_group_by CASCADE;

@@ -11,11 +11,11 @@ const SHAPES: &[Case] = &[
     ]),
     ("pk_s10", " SELECT u.pk_user AS pk_s10,     pc.n    FROM (s.tb_user u      LEFT JOIN ( SELECT tb_post.fk_user,             count(*) AS n            FROM s.tb_post           GROUP BY tb_post.fk_user) pc ON ((pc.fk_user = u.pk_user)));", &[
         ("tb_user", "SELECT u.pk_user FROM pg_tviews_delta AS \"u\""),
-        ("tb_post", "SELECT u.pk_user FROM (s.tb_user AS u JOIN (SELECT tb_post.fk_user, count(*) AS n FROM pg_tviews_delta AS tb_post GROUP BY tb_post.fk_user) AS pc ON ((pc.fk_user = u.pk_user)))"),
+        ("tb_post", "SELECT u.pk_user FROM (s.tb_user AS u JOIN (SELECT tb_post.fk_user, NULL AS n FROM pg_tviews_delta AS tb_post GROUP BY tb_post.fk_user) AS pc ON ((pc.fk_user = u.pk_user)))"),
     ]),
     ("pk_s11", " SELECT u.pk_user AS pk_s11,     lp.title AS latest    FROM (s.tb_user u      LEFT JOIN LATERAL ( SELECT p.title            FROM s.tb_post p           WHERE (p.fk_user = u.pk_user)           ORDER BY p.created DESC          LIMIT 1) lp ON (true));", &[
         ("tb_user", "SELECT u.pk_user FROM pg_tviews_delta AS \"u\""),
-        ("tb_post", "SELECT u.pk_user FROM (s.tb_user AS u JOIN LATERAL (SELECT p.title FROM pg_tviews_delta AS p WHERE (p.fk_user = u.pk_user)) AS lp ON (true))"),
+        ("tb_post", "SELECT u.pk_user FROM (s.tb_user AS u JOIN LATERAL (SELECT NULL AS title FROM pg_tviews_delta AS p WHERE (p.fk_user = u.pk_user)) AS lp ON (true))"),
     ]),
     ("pk_s12", " WITH pub AS (          SELECT tb_post.pk_post,             tb_post.fk_user,             tb_post.title,             tb_post.published,             tb_post.created            FROM s.tb_post           WHERE tb_post.published         )  SELECT pub.pk_post AS pk_s12,     u.name    FROM (pub      JOIN s.tb_user u ON ((u.pk_user = pub.fk_user)));", &[
         ("tb_post", "SELECT pub.pk_post FROM ((SELECT tb_post.pk_post, tb_post.fk_user, tb_post.title, tb_post.published, tb_post.created FROM pg_tviews_delta AS tb_post WHERE tb_post.published) AS pub JOIN s.tb_user AS u ON ((u.pk_user = pub.fk_user)))"),
@@ -44,10 +44,10 @@ const SHAPES: &[Case] = &[
         ("tb_company", "SELECT u.pk_user FROM (s.tb_user AS u JOIN pg_tviews_delta AS c ON ((c.pk_company = u.fk_company)))"),
     ]),
     ("pk_s3", " SELECT a.pk_user AS pk_s3,     b.name AS peer    FROM (s.tb_user a      JOIN s.tb_user b ON (((b.fk_company = a.fk_company) AND (b.pk_user <> a.pk_user))));", &[
-        ("tb_user", "SELECT a.pk_user FROM pg_tviews_delta AS \"a\" UNION SELECT a.pk_user FROM (s.tb_user AS a JOIN pg_tviews_delta AS b ON (((b.fk_company = a.fk_company) AND (b.pk_user <> a.pk_user))))"),
+        ("tb_user", "SELECT a.pk_user FROM pg_tviews_delta AS \"a\" UNION SELECT a.pk_user FROM (pg_tviews_also_old AS a JOIN pg_tviews_delta AS b ON (((b.fk_company = a.fk_company) AND (b.pk_user <> a.pk_user))))"),
     ]),
     ("pk_s4", " SELECT u.pk_user AS pk_s4,     ( SELECT count(*) AS count            FROM s.tb_user o           WHERE (o.score > u.score)) AS better    FROM s.tb_user u;", &[
-        ("tb_user", "SELECT u.pk_user FROM s.tb_user AS u WHERE EXISTS (SELECT 1 FROM pg_tviews_delta AS o WHERE (o.score > u.score)) UNION SELECT u.pk_user FROM pg_tviews_delta AS \"u\""),
+        ("tb_user", "SELECT u.pk_user FROM pg_tviews_also_old AS u WHERE EXISTS (SELECT 1 FROM pg_tviews_delta AS o WHERE (o.score > u.score)) UNION SELECT u.pk_user FROM pg_tviews_delta AS \"u\""),
     ]),
     ("pk_s5", " SELECT p.pk_post AS pk_s5,     p.title    FROM s.tb_post p   WHERE p.published;", &[
         ("tb_post", "SELECT p.pk_post FROM pg_tviews_delta AS \"p\""),

@@ -27,19 +27,19 @@ type Case = (&'static str, &'static str, &'static str, &'static [(&'static str, 
 
 const CORPUS: &[Case] = &[
     ("self_join_manager", "pk_e", " SELECT e.pk_emp AS pk_e, m.name AS manager FROM (s.tb_emp e LEFT JOIN s.tb_emp m ON ((m.pk_emp = e.fk_manager)))", &[
-        ("s.tb_emp", 2, "SELECT e.pk_emp FROM pg_tviews_delta AS \"e\" UNION SELECT e.pk_emp FROM (s.tb_emp AS e JOIN pg_tviews_delta AS m ON ((m.pk_emp = e.fk_manager)))"),
+        ("s.tb_emp", 2, "SELECT e.pk_emp FROM pg_tviews_delta AS \"e\" UNION SELECT e.pk_emp FROM (pg_tviews_also_old AS e JOIN pg_tviews_delta AS m ON ((m.pk_emp = e.fk_manager)))"),
     ]),
     ("self_join_three_levels", "pk_e", " SELECT e.pk_emp AS pk_e, m.name AS manager, g.name AS grand FROM ((s.tb_emp e LEFT JOIN s.tb_emp m ON ((m.pk_emp = e.fk_manager))) LEFT JOIN s.tb_emp g ON ((g.pk_emp = m.fk_manager)))", &[
-        ("s.tb_emp", 3, "SELECT e.pk_emp FROM pg_tviews_delta AS \"e\" UNION SELECT e.pk_emp FROM ((s.tb_emp AS e JOIN pg_tviews_delta AS m ON ((m.pk_emp = e.fk_manager))) LEFT JOIN s.tb_emp AS g ON ((g.pk_emp = m.fk_manager))) UNION SELECT e.pk_emp FROM ((s.tb_emp AS e LEFT JOIN s.tb_emp AS m ON ((m.pk_emp = e.fk_manager))) JOIN pg_tviews_delta AS g ON ((g.pk_emp = m.fk_manager)))"),
+        ("s.tb_emp", 3, "SELECT e.pk_emp FROM pg_tviews_delta AS \"e\" UNION SELECT e.pk_emp FROM ((pg_tviews_also_old AS e JOIN pg_tviews_delta AS m ON ((m.pk_emp = e.fk_manager))) LEFT JOIN pg_tviews_also_old AS g ON ((g.pk_emp = m.fk_manager))) UNION SELECT e.pk_emp FROM ((pg_tviews_also_old AS e LEFT JOIN pg_tviews_also_old AS m ON ((m.pk_emp = e.fk_manager))) JOIN pg_tviews_delta AS g ON ((g.pk_emp = m.fk_manager)))"),
     ]),
     ("self_join_in_subquery", "pk_e", " SELECT e.pk_emp AS pk_e, ( SELECT count(*) AS count FROM s.tb_emp r WHERE (r.fk_manager = e.pk_emp)) AS reports FROM s.tb_emp e", &[
-        ("s.tb_emp", 2, "SELECT e.pk_emp FROM s.tb_emp AS e WHERE EXISTS (SELECT 1 FROM pg_tviews_delta AS r WHERE (r.fk_manager = e.pk_emp)) UNION SELECT e.pk_emp FROM pg_tviews_delta AS \"e\""),
+        ("s.tb_emp", 2, "SELECT e.pk_emp FROM pg_tviews_also_old AS e WHERE EXISTS (SELECT 1 FROM pg_tviews_delta AS r WHERE (r.fk_manager = e.pk_emp)) UNION SELECT e.pk_emp FROM pg_tviews_delta AS \"e\""),
     ]),
     ("self_join_uncorrelated_average", "pk_x", " SELECT u.pk_user AS pk_x FROM s.tb_user u WHERE ((u.score > ( SELECT avg(o.score) AS avg FROM s.tb_user o)) OR u.vip)", &[
-        ("s.tb_user", 2, "SELECT u.pk_user FROM pg_tviews_delta AS \"u\" UNION SELECT u.pk_user FROM s.tb_user AS u WHERE EXISTS (SELECT 1 FROM pg_tviews_delta AS o)"),
+        ("s.tb_user", 2, "SELECT u.pk_user FROM pg_tviews_delta AS \"u\" UNION SELECT u.pk_user FROM pg_tviews_also_old AS u WHERE EXISTS (SELECT 1 FROM pg_tviews_delta AS o)"),
     ]),
     ("self_join_via_cte", "pk_x", " WITH c AS ( SELECT p.fk_user, p.v FROM s.tb_post p) SELECT a.fk_user AS pk_x FROM (c a JOIN c b ON ((b.v = a.v)))", &[
-        ("s.tb_post", 2, "SELECT a.fk_user FROM ((SELECT p.fk_user, p.v FROM pg_tviews_delta AS p) AS a JOIN (SELECT p.fk_user, p.v FROM s.tb_post AS p) AS b ON ((b.v = a.v))) UNION SELECT a.fk_user FROM ((SELECT p.fk_user, p.v FROM s.tb_post AS p) AS a JOIN (SELECT p.fk_user, p.v FROM pg_tviews_delta AS p) AS b ON ((b.v = a.v)))"),
+        ("s.tb_post", 2, "SELECT a.fk_user FROM ((SELECT p.fk_user, p.v FROM pg_tviews_delta AS p) AS a JOIN (SELECT p.fk_user, p.v FROM pg_tviews_also_old AS p) AS b ON ((b.v = a.v))) UNION SELECT a.fk_user FROM ((SELECT p.fk_user, p.v FROM pg_tviews_also_old AS p) AS a JOIN (SELECT p.fk_user, p.v FROM pg_tviews_delta AS p) AS b ON ((b.v = a.v)))"),
     ]),
     ("left_join_nullable_side", "pk_s2", " SELECT u.pk_user AS pk_s2, c.name AS company FROM (s.tb_user u LEFT JOIN s.tb_company c ON ((c.pk_company = u.fk_company)))", &[
         ("s.tb_user", 1, "SELECT u.pk_user FROM pg_tviews_delta AS \"u\""),
@@ -133,14 +133,14 @@ const CORPUS: &[Case] = &[
     ]),
     ("cte_aggregate_left_joined", "pk_x", " WITH stats AS ( SELECT p.fk_user, count(*) AS n FROM s.tb_post p GROUP BY p.fk_user) SELECT u.pk_user AS pk_x, st.n FROM (s.tb_user u LEFT JOIN stats st ON ((st.fk_user = u.pk_user)))", &[
         ("s.tb_user", 1, "SELECT u.pk_user FROM pg_tviews_delta AS \"u\""),
-        ("s.tb_post", 1, "SELECT u.pk_user FROM (s.tb_user AS u JOIN (SELECT p.fk_user, count(*) AS n FROM pg_tviews_delta AS p GROUP BY p.fk_user) AS st ON ((st.fk_user = u.pk_user)))"),
+        ("s.tb_post", 1, "SELECT u.pk_user FROM (s.tb_user AS u JOIN (SELECT p.fk_user, NULL AS n FROM pg_tviews_delta AS p GROUP BY p.fk_user) AS st ON ((st.fk_user = u.pk_user)))"),
     ]),
     ("cte_inside_scalar_subquery", "pk_x", " SELECT u.pk_user AS pk_x, ( WITH mine AS ( SELECT p.title FROM s.tb_post p WHERE (p.fk_user = u.pk_user)) SELECT jsonb_agg(mine.title) AS jsonb_agg FROM mine) AS titles FROM s.tb_user u", &[
         ("s.tb_post", 1, "SELECT u.pk_user FROM s.tb_user AS u WHERE EXISTS (SELECT 1 FROM (SELECT p.title FROM pg_tviews_delta AS p WHERE (p.fk_user = u.pk_user)) AS mine)"),
         ("s.tb_user", 1, "SELECT u.pk_user FROM pg_tviews_delta AS \"u\""),
     ]),
     ("cte_used_at_top_and_in_subquery", "pk_x", " WITH act AS ( SELECT u.pk_user, u.fk_company FROM s.tb_user u WHERE u.active) SELECT a.pk_user AS pk_x, ( SELECT count(*) AS count FROM act b WHERE (b.fk_company = a.fk_company)) AS peers FROM act a", &[
-        ("s.tb_user", 2, "SELECT a.pk_user FROM (SELECT u.pk_user, u.fk_company FROM s.tb_user AS u WHERE u.active) AS a WHERE EXISTS (SELECT 1 FROM (SELECT u.pk_user, u.fk_company FROM pg_tviews_delta AS u WHERE u.active) AS b WHERE (b.fk_company = a.fk_company)) UNION SELECT a.pk_user FROM (SELECT u.pk_user, u.fk_company FROM pg_tviews_delta AS u WHERE u.active) AS a"),
+        ("s.tb_user", 2, "SELECT a.pk_user FROM (SELECT u.pk_user, u.fk_company FROM pg_tviews_also_old AS u WHERE u.active) AS a WHERE EXISTS (SELECT 1 FROM (SELECT u.pk_user, u.fk_company FROM pg_tviews_delta AS u WHERE u.active) AS b WHERE (b.fk_company = a.fk_company)) UNION SELECT a.pk_user FROM (SELECT u.pk_user, u.fk_company FROM pg_tviews_delta AS u WHERE u.active) AS a"),
     ]),
     ("cte_with_column_list", "pk_x", " WITH w(k, n) AS ( SELECT p.fk_user, p.title FROM s.tb_post p) SELECT w.k AS pk_x, w.n FROM w", &[
         ("s.tb_post", 1, "SELECT w.k FROM (SELECT p.fk_user, p.title FROM pg_tviews_delta AS p) AS w (k, n)"),
@@ -157,19 +157,19 @@ const CORPUS: &[Case] = &[
     ]),
     ("lateral_cross_aggregate", "pk_x", " SELECT u.pk_user AS pk_x, c.n FROM (s.tb_user u CROSS JOIN LATERAL ( SELECT count(*) AS n FROM s.tb_post p WHERE (p.fk_user = u.pk_user)) c)", &[
         ("s.tb_user", 1, "SELECT u.pk_user FROM pg_tviews_delta AS \"u\""),
-        ("s.tb_post", 1, "SELECT u.pk_user FROM (s.tb_user AS u CROSS JOIN LATERAL (SELECT count(*) AS n FROM pg_tviews_delta AS p WHERE (p.fk_user = u.pk_user)) AS c)"),
+        ("s.tb_post", 1, "SELECT u.pk_user FROM (s.tb_user AS u CROSS JOIN LATERAL (SELECT NULL AS n FROM pg_tviews_delta AS p WHERE (p.fk_user = u.pk_user)) AS c)"),
     ]),
     ("lateral_left_jsonb", "pk_x", " SELECT u.pk_user AS pk_x, l.titles FROM (s.tb_user u LEFT JOIN LATERAL ( SELECT jsonb_agg(p.title) AS titles FROM s.tb_post p WHERE (p.fk_user = u.pk_user)) l ON (true))", &[
         ("s.tb_user", 1, "SELECT u.pk_user FROM pg_tviews_delta AS \"u\""),
-        ("s.tb_post", 1, "SELECT u.pk_user FROM (s.tb_user AS u JOIN LATERAL (SELECT jsonb_agg(p.title) AS titles FROM pg_tviews_delta AS p WHERE (p.fk_user = u.pk_user)) AS l ON (true))"),
+        ("s.tb_post", 1, "SELECT u.pk_user FROM (s.tb_user AS u JOIN LATERAL (SELECT NULL AS titles FROM pg_tviews_delta AS p WHERE (p.fk_user = u.pk_user)) AS l ON (true))"),
     ]),
     ("lateral_comma_top_one", "pk_x", " SELECT u.pk_user AS pk_x, l.title FROM s.tb_user u, LATERAL ( SELECT p.title FROM s.tb_post p WHERE (p.fk_user = u.pk_user) ORDER BY p.created DESC LIMIT 1) l", &[
         ("s.tb_user", 1, "SELECT u.pk_user FROM pg_tviews_delta AS \"u\""),
-        ("s.tb_post", 1, "SELECT u.pk_user FROM s.tb_user AS u, LATERAL (SELECT p.title FROM pg_tviews_delta AS p WHERE (p.fk_user = u.pk_user)) AS l"),
+        ("s.tb_post", 1, "SELECT u.pk_user FROM s.tb_user AS u, LATERAL (SELECT NULL AS title FROM pg_tviews_delta AS p WHERE (p.fk_user = u.pk_user)) AS l"),
     ]),
     ("lateral_top_one_filtered_outside", "pk_x", " SELECT u.pk_user AS pk_x, lp.title FROM (s.tb_user u JOIN LATERAL ( SELECT p.title, p.created FROM s.tb_post p WHERE (p.fk_user = u.pk_user) ORDER BY p.created DESC LIMIT 1) lp ON ((lp.created > u.since)))", &[
         ("s.tb_user", 1, "SELECT u.pk_user FROM pg_tviews_delta AS \"u\""),
-        ("s.tb_post", 1, "SELECT u.pk_user FROM (s.tb_user AS u JOIN LATERAL (SELECT p.title, p.created FROM pg_tviews_delta AS p WHERE (p.fk_user = u.pk_user)) AS lp ON true)"),
+        ("s.tb_post", 1, "SELECT u.pk_user FROM (s.tb_user AS u JOIN LATERAL (SELECT NULL AS title, NULL AS created FROM pg_tviews_delta AS p WHERE (p.fk_user = u.pk_user)) AS lp ON true)"),
     ]),
     ("group_by_key_joined", "pk_x", " SELECT u.pk_user AS pk_x, count(p.pk_post) AS n FROM (s.tb_post p JOIN s.tb_user u ON ((u.pk_user = p.fk_user))) GROUP BY u.pk_user HAVING (count(*) > 2)", &[
         ("s.tb_post", 1, "SELECT u.pk_user FROM (pg_tviews_delta AS p JOIN s.tb_user AS u ON ((u.pk_user = p.fk_user)))"),

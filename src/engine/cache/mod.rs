@@ -52,6 +52,10 @@ pub struct Target {
     read_columns: Option<Vec<String>>,
     /// The source's primary key (empty without one): pairs UPDATE rows.
     source_key: Vec<String>,
+    /// The source, quoted and qualified.
+    source_sql: String,
+    /// The view reads the source more than once (a self-join).
+    pub self_joined: bool,
     key_lock_seed: i64,
     /// The edge and reach locks, sorted by level.
     edge_locks: Vec<EdgeLock>,
@@ -90,6 +94,7 @@ impl Target {
                 &statements::key_statement(
                     &self.key_query,
                     delta,
+                    &self.source_sql,
                     self.tview.table_oid.to_u32(),
                     self.read_columns.as_deref().map(|read| statements::UpdateGate {
                         read,
@@ -267,6 +272,8 @@ pub fn targets_for(source: pg_sys::Oid) -> Rc<SourceTargets> {
             key_query: source_plan.key_query,
             read_columns: source_plan.columns,
             source_key: crate::pg::primary_key_columns(source),
+            source_sql: pg_tviews_planner::quote_qualified(&relation.schema, &relation.name),
+            self_joined: source_plan.occurrences > 1,
             key_lock_seed: locks::id_of(&format!("{tview_lock}:key")),
             edge_lock_plans: levels.iter().map(|_| Default::default()).collect(),
             edge_locks,
