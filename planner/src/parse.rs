@@ -100,33 +100,44 @@ pub(crate) fn parse_view(sql: &str) -> Result<Query, PlanError> {
 /// same name, so quote it where it qualifies a column.
 fn quote_top_qualifiers(sql: &str) -> String {
     let dialect = PgCanonical::default();
-    let Ok(mut tokens) = Tokenizer::new(&dialect, sql).tokenize() else {
+    let Ok(tokens) = Tokenizer::new(&dialect, sql).tokenize_with_location() else {
         return sql.to_string(); // the parser will report the problem
     };
-    let mut changed = false;
-    for i in 0..tokens.len().saturating_sub(1) {
-        let qualifies = matches!(tokens[i + 1], Token::Period);
-        if let Token::Word(word) = &mut tokens[i] {
-            if qualifies && word.quote_style.is_none() && word.keyword == Keyword::TOP {
-                word.quote_style = Some('"');
-                word.value = word.value.to_lowercase();
-                changed = true;
-            }
-        }
-    }
-    if !changed {
+    // (line, column) of every unquoted `top` qualifying a column; the text
+    // is edited there only, so literals and the rest stay as written.
+    let places: Vec<(u64, u64)> = tokens
+        .windows(2)
+        .filter(|pair| {
+            matches!(&pair[0].token, Token::Word(w) if w.quote_style.is_none() && w.keyword == Keyword::TOP)
+                && matches!(pair[1].token, Token::Period)
+        })
+        .map(|pair| (pair[0].span.start.line, pair[0].span.start.column))
+        .collect();
+    if places.is_empty() {
         return sql.to_string();
     }
-    tokens
-        .iter()
-        .map(|t| match t {
-            // Token's Display does not double embedded quotes.
-            Token::Word(w) if w.quote_style == Some('"') => {
-                format!("\"{}\"", w.value.replace('"', "\"\""))
-            }
-            other => other.to_string(),
-        })
-        .collect()
+    let (mut line, mut column) = (1u64, 1u64);
+    let mut out = String::with_capacity(sql.len() + 2 * places.len());
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        if places.contains(&(line, column)) {
+            // `top` (any case) becomes `"top"`: three characters.
+            let word: String = std::iter::once(c).chain(chars.by_ref().take(2)).collect();
+            out.push('"');
+            out.push_str(&word.to_lowercase());
+            out.push('"');
+            column += 3;
+            continue;
+        }
+        out.push(c);
+        if c == '\n' {
+            line += 1;
+            column = 1;
+        } else {
+            column += 1;
+        }
+    }
+    out
 }
 
 fn refuse_non_deterministic(query: &Query) -> Result<(), PlanError> {
@@ -150,15 +161,19 @@ impl Visitor for FunctionFinder {
     type Break = String;
 
     fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<String> {
-        if let Expr::Function(f) = expr {
-            if let Some(last) = f.name.0.last().and_then(|p| p.as_ident()) {
-                let name = last.value.to_lowercase();
-                if NON_DETERMINISTIC.contains(&name.as_str()) {
-                    return ControlFlow::Break(name);
-                }
+        let name = match expr {
+            Expr::Function(f) => f.name.0.last().and_then(|p| p.as_ident()).map(|i| i.value.to_lowercase()),
+            // sqlparser reads `CURRENT_ROLE` (no parentheses) as a name; an
+            // unquoted reserved word can only be the SQL function.
+            Expr::Identifier(i) if i.quote_style.is_none() && is_reserved_keyword(&i.value.to_lowercase()) => {
+                Some(i.value.to_lowercase())
             }
+            _ => None,
+        };
+        match name {
+            Some(name) if NON_DETERMINISTIC.contains(&name.as_str()) => ControlFlow::Break(name),
+            _ => ControlFlow::Continue(()),
         }
-        ControlFlow::Continue(())
     }
 }
 
