@@ -32,10 +32,10 @@ use std::fmt;
 /// The engine binds it with `WITH pg_tviews_delta AS (...)`.
 pub const DELTA_RELATION: &str = "pg_tviews_delta";
 
-/// Name under which a key query reads the *other* occurrences of its source
-/// in a self-join: the source's rows now and the rows the write removed or
-/// changed, so that a view row the old versions of two rows of one table
-/// produced together is found.  Bound by `WITH` like the delta.
+/// Name under which a key query reads the rows the write changed or
+/// removed at *other* occurrences of its source in a self-join, so that a
+/// view row the old versions of two rows of one table produced together is
+/// found (see `occurrence`).  Bound by `WITH` like the delta.
 pub const ALSO_OLD_RELATION: &str = "pg_tviews_also_old";
 
 /// A schema-qualified relation, unquoted (exactly as in the catalog).
@@ -125,7 +125,15 @@ pub fn plan(view_sql: &str, key_column: &str) -> Result<TviewPlan, PlanError> {
     let key_position = witness::key_position(&query, key_column)?;
     let mut sources: Vec<SourcePlan> = Vec::new();
     for occ in occurrence::split(&query)? {
-        let key_query = witness::key_query(&occ.query, key_position)?.to_string();
+        let mut branches: Vec<String> = Vec::new();
+        for query in &occ.queries {
+            let branch = witness::key_query(query, key_position)?.to_string();
+            // Copies differing only where the key query does not look are one.
+            if !branches.contains(&branch) {
+                branches.push(branch);
+            }
+        }
+        let key_query = branches.join(" UNION ");
         match sources.iter_mut().find(|s| s.relation == occ.relation) {
             Some(existing) => {
                 existing.key_query = format!("{} UNION {}", existing.key_query, key_query);

@@ -4,10 +4,15 @@
 //! the same relation twice).  In its copy, that place reads the delta
 //! relation instead, keeping the original alias so that every column
 //! reference still resolves.  The rest of the planner then only has to
-//! find "the" delta in a tree.  The other occurrences of the same relation
-//! read `ALSO_OLD_RELATION` (its rows now and the rows the write changed or
-//! removed): one write can change rows of several occurrences at once, and
-//! a view row their old versions produced together is found only that way.
+//! find "the" delta in a tree.
+//!
+//! One write can change rows read by several occurrences of a relation (a
+//! self-join), and a view row their old versions produced together must be
+//! found too.  So an occurrence of a relation read more than once has one
+//! copy per subset of the other occurrences, those reading
+//! `ALSO_OLD_RELATION` (the rows the write changed or removed) instead of
+//! the relation: every mix of unchanged and old rows is covered, and each
+//! copy still reads the relation itself through its indexes.
 
 use std::ops::ControlFlow;
 
@@ -17,9 +22,15 @@ use sqlparser::ast::{
 
 use crate::{PlanError, RelationName, ALSO_OLD_RELATION, DELTA_RELATION};
 
+/// A relation read more often than this is refused: its key query would
+/// have `n * 2^(n-1)` branches.
+const MAX_OCCURRENCES: usize = 6;
+
 pub(crate) struct Occurrence {
     pub relation: RelationName,
-    pub query: Query,
+    /// The query with this occurrence reading the delta, once per subset of
+    /// the relation's other occurrences reading `ALSO_OLD_RELATION`.
+    pub queries: Vec<Query>,
     /// Columns of the relation this occurrence reads; None when it may read
     /// all of them (whole-row use, USING, renamed columns, unqualified names).
     pub columns: Option<Vec<String>>,
@@ -40,10 +51,27 @@ pub(crate) fn split(query: &Query) -> Result<Vec<Occurrence>, PlanError> {
         match marker.found {
             Some((relation, alias)) => {
                 let columns = alias.and_then(|a| columns_read(&copy, &a));
-                let _ = VisitMut::visit(&mut copy, &mut OtherOccurrences { relation: &relation });
+                let others = {
+                    let mut counter = OtherOccurrences { relation: &relation, seen: 0, old: 0 };
+                    let _ = VisitMut::visit(&mut copy.clone(), &mut counter);
+                    counter.seen
+                };
+                if others + 1 > MAX_OCCURRENCES {
+                    return Err(PlanError::unsupported(format!(
+                        "a table read more than {MAX_OCCURRENCES} times ({}.{})",
+                        relation.schema, relation.name
+                    )));
+                }
+                let queries = (0..1u32 << others)
+                    .map(|old| {
+                        let mut variant = copy.clone();
+                        let _ = VisitMut::visit(&mut variant, &mut OtherOccurrences { relation: &relation, seen: 0, old });
+                        variant
+                    })
+                    .collect();
                 out.push(Occurrence {
                     relation,
-                    query: copy,
+                    queries,
                     columns,
                 })
             }
@@ -116,10 +144,13 @@ fn relation_of(name: &ObjectName) -> Option<RelationName> {
     }
 }
 
-/// Makes the other occurrences of the written relation read
-/// `ALSO_OLD_RELATION` (keeping their aliases).
+/// Counts the other occurrences of the written relation, and makes those
+/// whose bit is set in `old` read `ALSO_OLD_RELATION` (keeping their
+/// aliases).
 struct OtherOccurrences<'a> {
     relation: &'a RelationName,
+    seen: usize,
+    old: u32,
 }
 
 impl VisitorMut for OtherOccurrences<'_> {
@@ -128,11 +159,14 @@ impl VisitorMut for OtherOccurrences<'_> {
     fn pre_visit_table_factor(&mut self, factor: &mut TableFactor) -> ControlFlow<()> {
         if let TableFactor::Table { name, alias, args: None, .. } = factor {
             if relation_of(name).as_ref() == Some(self.relation) {
-                if alias.is_none() {
-                    let shown = name.0.last().and_then(|p| p.as_ident()).cloned();
-                    *alias = shown.map(|name| TableAlias { name, columns: vec![] });
+                if self.old & (1 << self.seen) != 0 {
+                    if alias.is_none() {
+                        let shown = name.0.last().and_then(|p| p.as_ident()).cloned();
+                        *alias = shown.map(|name| TableAlias { name, columns: vec![] });
+                    }
+                    *name = ObjectName::from(vec![Ident::new(ALSO_OLD_RELATION)]);
                 }
-                *name = ObjectName::from(vec![Ident::new(ALSO_OLD_RELATION)]);
+                self.seen += 1;
             }
         }
         ControlFlow::Continue(())

@@ -53,13 +53,13 @@ fn delta_cte(delta: Delta) -> String {
     format!("WITH {DELTA_RELATION} AS ({rows})")
 }
 
-/// `, pg_tviews_also_old AS (...)`: the rows of `source` (quoted, qualified)
-/// now and, for `delta`s with old rows, those too (see
-/// `ALSO_OLD_RELATION`).
+/// `, pg_tviews_also_old AS (...)`: the rows of `source` (quoted,
+/// qualified) the write changed or removed (none for an INSERT or rows
+/// named by hand); see `ALSO_OLD_RELATION`.
 fn also_old_cte(delta: Option<Delta>, source: &str) -> String {
     let rows = match delta {
-        Some(Delta::Old | Delta::OldAndNew) => format!("SELECT * FROM {source} UNION ALL SELECT * FROM {OLD_TABLE}"),
-        _ => format!("SELECT * FROM {source}"),
+        Some(Delta::Old | Delta::OldAndNew) => format!("SELECT * FROM {OLD_TABLE}"),
+        _ => format!("SELECT * FROM {source} WHERE false"),
     };
     format!(", {ALSO_OLD_RELATION} AS ({rows})")
 }

@@ -44,10 +44,10 @@ const SHAPES: &[Case] = &[
         ("tb_company", "SELECT u.pk_user FROM (s.tb_user AS u JOIN pg_tviews_delta AS c ON ((c.pk_company = u.fk_company)))"),
     ]),
     ("pk_s3", " SELECT a.pk_user AS pk_s3,     b.name AS peer    FROM (s.tb_user a      JOIN s.tb_user b ON (((b.fk_company = a.fk_company) AND (b.pk_user <> a.pk_user))));", &[
-        ("tb_user", "SELECT a.pk_user FROM pg_tviews_delta AS \"a\" UNION SELECT a.pk_user FROM (pg_tviews_also_old AS a JOIN pg_tviews_delta AS b ON (((b.fk_company = a.fk_company) AND (b.pk_user <> a.pk_user))))"),
+        ("tb_user", "SELECT a.pk_user FROM pg_tviews_delta AS \"a\" UNION SELECT a.pk_user FROM (s.tb_user AS a JOIN pg_tviews_delta AS b ON (((b.fk_company = a.fk_company) AND (b.pk_user <> a.pk_user)))) UNION SELECT a.pk_user FROM (pg_tviews_also_old AS a JOIN pg_tviews_delta AS b ON (((b.fk_company = a.fk_company) AND (b.pk_user <> a.pk_user))))"),
     ]),
     ("pk_s4", " SELECT u.pk_user AS pk_s4,     ( SELECT count(*) AS count            FROM s.tb_user o           WHERE (o.score > u.score)) AS better    FROM s.tb_user u;", &[
-        ("tb_user", "SELECT u.pk_user FROM pg_tviews_also_old AS u WHERE EXISTS (SELECT 1 FROM pg_tviews_delta AS o WHERE (o.score > u.score)) UNION SELECT u.pk_user FROM pg_tviews_delta AS \"u\""),
+        ("tb_user", "SELECT u.pk_user FROM s.tb_user AS u WHERE EXISTS (SELECT 1 FROM pg_tviews_delta AS o WHERE (o.score > u.score)) UNION SELECT u.pk_user FROM pg_tviews_also_old AS u WHERE EXISTS (SELECT 1 FROM pg_tviews_delta AS o WHERE (o.score > u.score)) UNION SELECT u.pk_user FROM pg_tviews_delta AS \"u\""),
     ]),
     ("pk_s5", " SELECT p.pk_post AS pk_s5,     p.title    FROM s.tb_post p   WHERE p.published;", &[
         ("tb_post", "SELECT p.pk_post FROM pg_tviews_delta AS \"p\""),

@@ -215,7 +215,13 @@ pub(super) fn check_key_query(view: &str, source: &SourcePlan, keys: &[&str], ca
     let text = &source.key_query;
     let query = parse_key_query(text, canonical);
     let blocks = branches(&query);
-    assert_eq!(blocks.len(), source.occurrences, "one branch per occurrence: {view}\n  {text}");
+    // A self-joined relation's occurrences get one branch per mix of its
+    // other occurrences reading old rows (see occurrence.rs).
+    let most = source.occurrences << (source.occurrences - 1);
+    assert!(
+        (source.occurrences..=most).contains(&blocks.len()),
+        "one branch per occurrence and mix of old rows: {view}\n  {text}"
+    );
     assert_eq!(keys.len(), source.occurrences, "test expects one key per occurrence: {view}");
     for block in &blocks {
         assert_eq!(delta_reads(*block), 1, "the delta is read once per branch: {view}\n  {text}");
@@ -228,7 +234,9 @@ pub(super) fn check_key_query(view: &str, source: &SourcePlan, keys: &[&str], ca
     let mut got = outputs(&query);
     let mut want: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
     got.sort();
+    got.dedup();
     want.sort();
+    want.dedup();
     assert_eq!(got, want, "each branch outputs its key expression: {view}\n  {text}");
     assert!(query.order_by.is_none() && query.limit_clause.is_none() && query.with.is_none(), "{text}");
     if let Some(problem) = delta_on_nullable_side(&query) {
