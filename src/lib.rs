@@ -11,6 +11,7 @@
 //! - `ops`: functions for operators (verify, refresh, health check,
 //!   analysis, history; `sql/ops.sql` holds their views);
 //! - `pg`: thin safe wrappers over the server internals we use.
+//!
 //! The SQL analysis itself lives in the pure-Rust `pg_tviews_planner` crate.
 
 use pgrx::prelude::*;

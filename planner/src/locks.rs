@@ -54,6 +54,7 @@
 //!   A post inserted while its comments' author is renamed is this case;
 //!   a post inserted for a user of a renamed company is not (post.fk_user
 //!   references user: the link runs the other way) and takes reach locks.
+//!
 //! Locks are taken in the order of their edges' levels (distance of the
 //! nearer end from the root), so reach locks taken after reading never
 //! wait in the opposite order to another writer's edge locks.

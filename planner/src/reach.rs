@@ -2,7 +2,7 @@
 //! each instance is from a root, the level of each edge, and the one path
 //! from an instance to its root when there is exactly one (see `locks`).
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{btree_map, BTreeMap, BTreeSet, VecDeque};
 
 use crate::model::InstanceId;
 
@@ -39,8 +39,8 @@ impl Graph {
         while let Some(at) = queue.pop_front() {
             let next = depth[&at] + 1;
             for &neighbour in links.get(&at).map(|n| n.keys().collect::<Vec<_>>()).unwrap_or_default() {
-                if !depth.contains_key(&neighbour) {
-                    depth.insert(neighbour, next);
+                if let btree_map::Entry::Vacant(slot) = depth.entry(neighbour) {
+                    slot.insert(next);
                     queue.push_back(neighbour);
                 }
             }

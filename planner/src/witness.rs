@@ -136,7 +136,7 @@ fn witness_select(block: &Select) -> Result<Witness, PlanError> {
     let mut where_conjuncts = select.selection.take().map(conjuncts).unwrap_or_default();
     let mut nullable = Vec::new();
 
-    if select.from.iter().any(|twj| twj_factor_has_delta(twj)) {
+    if select.from.iter().any(twj_factor_has_delta) {
         for twj in select.from.iter_mut() {
             if twj_factor_has_delta(twj) {
                 nullable.extend(fix_join_path(twj, &mut untrusted)?);

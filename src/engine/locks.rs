@@ -13,6 +13,7 @@
 //!    waited for has committed, so it sees their rows;
 //! 4. key locks; when one had to be waited for, the key query runs again
 //!    (a concurrent writer may have moved rows between keys).
+//!
 //! Every statement after the locks reads with a new snapshot, also under
 //! REPEATABLE READ and SERIALIZABLE (see `pg::KeptPlan::execute`).
 //!

@@ -73,7 +73,7 @@ fn changed_rows(trigger: &PgTrigger) -> bool {
     // tables, when present, are valid tuplestores for the statement.
     unsafe {
         let data = trigger.trigger_data();
-        let (old, new) = ((*data).tg_oldtable, (*data).tg_newtable);
+        let (old, new) = (data.tg_oldtable, data.tg_newtable);
         if old.is_null() && new.is_null() {
             return true; // no transition tables: let maintenance say so
         }

@@ -54,7 +54,7 @@ pub(super) fn edge_locks(relation: &RelationName, plan: &SourceLocks, tview_lock
 /// `column` to `peer.peer_column`: writers on the two ends of an edge must
 /// conflict; two writers on its many side (posts of one user) need not.
 fn exclusive(relation: &RelationName, column: &str, peer: &RelationName, peer_column: &str) -> bool {
-    !(is_unique(peer, peer_column) && !is_unique(relation, column))
+    !is_unique(peer, peer_column) || is_unique(relation, column)
 }
 
 /// Is `column` alone a unique key of `relation`?
