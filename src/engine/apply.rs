@@ -17,6 +17,7 @@ use crate::pg::{first_row_datum, AsRole, KeptPlan, SettingsScope, Snapshot, SpiC
 
 use super::cache::{self, Target};
 use super::frames::{Earlier, StatementStart};
+use super::keyset;
 use super::locks;
 
 #[derive(Debug, Clone, Copy)]
@@ -97,7 +98,7 @@ fn run_key_query(target: &Target, delta: Delta, as_of: Option<StatementStart>) -
     let now = key_query_result();
     match (then, now) {
         (Some(then), Some(now)) => {
-            let (keys, count) = super::queue::merge(&target.tview, then.keys, now.keys);
+            let (keys, count) = keyset::merge(&target.tview, then.keys, now.keys).unwrap_or((then.keys, 0));
             let mut lock_ids = then.lock_ids;
             lock_ids.extend(now.lock_ids);
             lock_ids.sort_unstable();

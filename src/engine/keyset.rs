@@ -51,15 +51,17 @@ impl KeySet {
         }
         self.arrays.push(keep(keys));
         self.len += count;
-        if self.len > 2 * self.distinct + SLACK {
-            self.compact(tview);
-        }
+        self.compact_when_due(tview);
     }
 
     /// Take in another set's keys.
     pub fn absorb(&mut self, tview: &Tview, other: KeySet) {
         self.arrays.extend(other.arrays);
         self.len += other.len;
+        self.compact_when_due(tview);
+    }
+
+    fn compact_when_due(&mut self, tview: &Tview) {
         if self.len > 2 * self.distinct + SLACK {
             self.compact(tview);
         }
@@ -81,21 +83,29 @@ impl KeySet {
         unsafe {
             let all = concatenate(&self.arrays);
             let empty = pg_sys::Datum::from(pg_sys::construct_empty_array(element_type(self.arrays[0])));
-            let writer = cache::writer_for(tview);
-            writer.merge_keys.execute(&[all, empty], true);
-            let Some(merged) = first_row_datum(1) else {
+            let Some((merged, count)) = merge(tview, all, empty) else {
                 return;
             };
-            let count = first_row_datum(2).and_then(|d| i32::from_datum(d, false)).unwrap_or(0);
             let merged = keep(merged);
             for array in self.arrays.drain(..) {
                 pg_sys::pfree(array.cast_mut_ptr());
             }
             self.arrays.push(merged);
-            self.len = i64::from(count);
-            self.distinct = self.len;
+            self.len = count;
+            self.distinct = count;
         }
     }
+}
+
+/// The distinct keys of two key arrays of the TVIEW's key type (valid
+/// until the next SPI statement) and their number; None when both are
+/// empty.  Inside an SPI connection.
+pub fn merge(tview: &Tview, a: pg_sys::Datum, b: pg_sys::Datum) -> Option<(pg_sys::Datum, i64)> {
+    cache::writer_for(tview).merge_keys.execute(&[a, b], true);
+    let keys = first_row_datum(1)?;
+    // SAFETY: column 2 is an int4.
+    let count = first_row_datum(2).and_then(|d| unsafe { i32::from_datum(d, false) }).unwrap_or(0);
+    Some((keys, i64::from(count)))
 }
 
 /// Copy a key array into TopTransactionContext, where it outlives the SPI

@@ -20,13 +20,12 @@ use std::time::Instant;
 
 use pgrx::pg_sys;
 use pgrx::prelude::*;
-use pgrx::FromDatum;
 
 use crate::guc::{self, LogRefreshes};
 use crate::pg::{ActiveSnapshot, AsRole, SettingsScope, SpiConnection, MAINTENANCE_SETTINGS};
 
 use super::apply::{self, Work};
-use super::cache::{self, Target};
+use super::cache::Target;
 use super::keyset::KeySet;
 use super::failures;
 
@@ -40,6 +39,11 @@ struct Chunk {
 }
 
 impl Chunk {
+    /// `keys` None: rebuild it all, `count` keys examined.
+    fn new(subxact: pg_sys::SubTransactionId, keys: Option<pg_sys::Datum>, count: i64) -> Chunk {
+        Chunk { subxact, keys: keys.map(|k| KeySet::new(k, count)), count }
+    }
+
     fn keys_queued(&self) -> i64 {
         self.keys.as_ref().map_or(self.count, KeySet::len)
     }
@@ -80,7 +84,7 @@ pub fn push(target: &Rc<Target>, work: Work, source: pg_sys::Oid, operation: &'s
             .position(|p| p.target.tview.table_oid == target.tview.table_oid && p.deferred == deferred)
     });
     let Some(index) = existing else {
-        let chunk = Chunk { subxact, keys: keys.map(|k| KeySet::new(k, count)), count };
+        let chunk = Chunk::new(subxact, keys, count);
         QUEUE.with(|q| {
             q.borrow_mut().push(Pending {
                 target: target.clone(),
@@ -112,7 +116,7 @@ pub fn push(target: &Rc<Target>, work: Work, source: pg_sys::Oid, operation: &'s
         }
         (Some(old), _) => Chunk { subxact, keys: None, count: old.keys_queued() + count },
         (None, keys) => {
-            let chunk = Chunk { subxact, keys: keys.map(|k| KeySet::new(k, count)), count };
+            let chunk = Chunk::new(subxact, keys, count);
             QUEUE.with(|q| q.borrow_mut()[index].chunks.push(chunk));
             return;
         }
@@ -122,17 +126,6 @@ pub fn push(target: &Rc<Target>, work: Work, source: pg_sys::Oid, operation: &'s
             *last = chunk;
         }
     });
-}
-
-/// The distinct keys of two arrays (valid until the next SPI statement)
-/// and their number.
-pub(super) fn merge(tview: &crate::catalog::Tview, a: pg_sys::Datum, b: pg_sys::Datum) -> (pg_sys::Datum, i64) {
-    let writer = cache::writer_for(tview);
-    writer.merge_keys.execute(&[a, b], true);
-    let keys = crate::pg::first_row_datum(1).unwrap_or(a);
-    // SAFETY: column 2 is an int4.
-    let count = crate::pg::first_row_datum(2).and_then(|d| unsafe { i32::from_datum(d, false) }).unwrap_or(0);
-    (keys, i64::from(count))
 }
 
 /// Write what is queued, lowest stack level first; writes queue more.

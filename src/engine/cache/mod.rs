@@ -25,7 +25,7 @@ use pgrx::PgSqlErrorCode;
 
 use pg_tviews_planner::statements::{self, Delta};
 use pg_tviews_planner::locks::{lock_plan, Hop};
-use pg_tviews_planner::{graph, plan, RelationName};
+use pg_tviews_planner::{graph, plan, quote_qualified, RelationName};
 
 use crate::catalog::{self, Tview};
 use crate::ddl::create::{canonical_viewdef, relation_name};
@@ -246,6 +246,8 @@ pub fn targets_for(source: pg_sys::Oid) -> Rc<SourceTargets> {
     }
     let (schema, name) = relation_name(source);
     let relation = RelationName { schema, name };
+    let source_key = crate::pg::primary_key_columns(source);
+    let source_sql = quote_qualified(&relation.schema, &relation.name);
     let mut targets = Vec::new();
     for tview in catalog::readers_of(source) {
         let canonical = canonical_viewdef(tview.view_oid);
@@ -271,8 +273,8 @@ pub fn targets_for(source: pg_sys::Oid) -> Rc<SourceTargets> {
             tview_lock,
             key_query: source_plan.key_query,
             read_columns: source_plan.columns,
-            source_key: crate::pg::primary_key_columns(source),
-            source_sql: pg_tviews_planner::quote_qualified(&relation.schema, &relation.name),
+            source_key: source_key.clone(),
+            source_sql: source_sql.clone(),
             self_joined: source_plan.occurrences > 1,
             key_lock_seed: locks::id_of(&format!("{tview_lock}:key")),
             edge_lock_plans: levels.iter().map(|_| Default::default()).collect(),
