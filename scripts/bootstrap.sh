@@ -27,7 +27,9 @@ if ! cargo pgrx --version 2>/dev/null | grep -qF "$PGRX_VERSION"; then
     cargo install cargo-pgrx --version "$PGRX_VERSION" --locked
 fi
 
-if ! grep -qs "^pg$PG_MAJOR = \"$PG_CONFIG\"" "$HOME/.pgrx/config.toml"; then
-    say "cargo pgrx init --pg$PG_MAJOR=$PG_CONFIG"
-    cargo pgrx init "--pg$PG_MAJOR=$PG_CONFIG"
+# any pg15 entry will do: a relocated PG_CONFIG (a private copy of the server) must not
+# replace the one cargo pgrx test uses
+if ! grep -qs "^pg$PG_MAJOR = " "$HOME/.pgrx/config.toml"; then
+    say "cargo pgrx init --pg$PG_MAJOR=/usr/bin/pg_config"
+    cargo pgrx init "--pg$PG_MAJOR=/usr/bin/pg_config"
 fi

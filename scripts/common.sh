@@ -4,7 +4,10 @@
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PG_CONFIG="${PG_CONFIG:-/usr/bin/pg_config}"
 PG_MAJOR=15
-PGBIN="/usr/lib/postgresql/$PG_MAJOR/bin"
+# The server binaries of PG_CONFIG's installation: a relocated copy of PostgreSQL
+# (PG_CONFIG=/elsewhere/usr/lib/postgresql/15/bin/pg_config) gets its own extension dir.
+PGBIN="${PGBIN:-$("$PG_CONFIG" --bindir 2>/dev/null || echo "/usr/lib/postgresql/$PG_MAJOR/bin")}"
+export PG_CONFIG PGBIN
 export DEBIAN_FRONTEND=noninteractive
 
 if ! command -v cargo >/dev/null 2>&1 && [ -f "$HOME/.cargo/env" ]; then

@@ -7,7 +7,7 @@
 # Last line: "N passed, N failed".
 set -uo pipefail
 
-PGBIN=/usr/lib/postgresql/15/bin
+PGBIN="${PGBIN:-/usr/lib/postgresql/15/bin}"
 DB=tviews_cache_inval
 "$PGBIN/dropdb" --if-exists "$DB" 2>/dev/null
 "$PGBIN/createdb" "$DB" || { echo "0 passed, 1 failed"; exit 1; }

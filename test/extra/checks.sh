@@ -1,7 +1,7 @@
 # checks.sh - shared by test/extra/dump_restore.sh and upgrade.sh; source it.
 # Counts results in `passed` / `failed`; the script prints "N passed, N failed" last.
 
-PGBIN=/usr/lib/postgresql/15/bin
+PGBIN="${PGBIN:-/usr/lib/postgresql/15/bin}"
 passed=0
 failed=0
 

@@ -21,7 +21,7 @@ set -uo pipefail
 
 HERE="$(cd "$(dirname "$0")" && pwd)"
 DIR="$HERE/concurrency"
-PGBIN=/usr/lib/postgresql/15/bin
+PGBIN="${PGBIN:-/usr/lib/postgresql/15/bin}"
 SEED="${CONCURRENCY_SEED:-20240515}"
 CLIENTS="${CONCURRENCY_CLIENTS:-4}"
 TXNS="${CONCURRENCY_TXNS:-80}"

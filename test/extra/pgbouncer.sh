@@ -21,7 +21,7 @@ set -uo pipefail
 
 HERE="$(cd "$(dirname "$0")" && pwd)"
 DIR="$HERE/pgbouncer"
-PGBIN=/usr/lib/postgresql/15/bin
+PGBIN="${PGBIN:-/usr/lib/postgresql/15/bin}"
 DB=pg_tviews_pgbouncer
 SERVER_HOST="${PGHOST:-/tmp}"
 SERVER_PORT="${PGPORT:-5432}"

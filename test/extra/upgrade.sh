@@ -12,7 +12,7 @@ set -uo pipefail
 # shellcheck source=checks.sh
 . "$(dirname "$0")/checks.sh"
 HERE="$(cd "$(dirname "$0")" && pwd)"
-EXTDIR="$(/usr/bin/pg_config --sharedir)/extension"
+EXTDIR="$("${PG_CONFIG:-/usr/bin/pg_config}" --sharedir)/extension"
 OLD=tviews_upgrade_old
 FRESH=tviews_upgrade_fresh
 trap '"$PGBIN/dropdb" --if-exists $OLD 2>/dev/null; "$PGBIN/dropdb" --if-exists $FRESH 2>/dev/null' EXIT
