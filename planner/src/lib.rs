@@ -20,6 +20,7 @@ pub mod graph;
 pub mod indexes;
 pub mod locks;
 mod model;
+mod null_extend;
 mod occurrence;
 mod parse;
 mod reach;
@@ -127,10 +128,12 @@ pub fn plan(view_sql: &str, key_column: &str) -> Result<TviewPlan, PlanError> {
     for occ in occurrence::split(&query)? {
         let mut branches: Vec<String> = Vec::new();
         for query in &occ.queries {
-            let branch = witness::key_query(query, key_position)?.to_string();
-            // Copies differing only where the key query does not look are one.
-            if !branches.contains(&branch) {
-                branches.push(branch);
+            for branch in witness::key_query(query, key_position, &occ.relation)? {
+                let branch = branch.to_string();
+                // Copies differing only where the key query does not look are one.
+                if !branches.contains(&branch) {
+                    branches.push(branch);
+                }
             }
         }
         let key_query = branches.join(" UNION ");

@@ -349,7 +349,7 @@ fn is_comparison(op: &BinaryOperator) -> bool {
     )
 }
 
-fn join_constraint(op: &JoinOperator) -> Option<&JoinConstraint> {
+pub(crate) fn join_constraint(op: &JoinOperator) -> Option<&JoinConstraint> {
     match op {
         JoinOperator::Join(c)
         | JoinOperator::Inner(c)

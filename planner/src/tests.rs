@@ -13,4 +13,5 @@ mod refusals;
 mod shapes;
 mod support;
 mod found_bugs;
+mod outer_join_keys;
 mod tricky;

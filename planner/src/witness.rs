@@ -31,8 +31,9 @@ use crate::ast_util::{
     and_all, block_functions, conjuncts, exists, expr, has_delta, is_delta_name, qualifiers,
     references,
 };
+use crate::null_extend::{self, factor_aliases, Read, Side, Site};
 use crate::parse::branches;
-use crate::{ErrorKind, PlanError, DELTA_RELATION};
+use crate::{ErrorKind, PlanError, RelationName, DELTA_RELATION};
 
 /// Columns of a derived table whose witness values cannot be trusted.
 struct Untrusted {
@@ -51,6 +52,18 @@ struct Witness {
     /// where the witness has the delta's values, so no condition above that
     /// join may test them.
     nullable: Vec<String>,
+    /// The outer joins on the delta's path that NULL-extend its side (see
+    /// `null_extend`).
+    sites: Vec<Site>,
+}
+
+impl Witness {
+    /// The witness select and its NULL-extended variants (see `null_extend`).
+    fn selects(&self, block: &Select, relation: &RelationName, reads: &[Expr], what: Read) -> Result<Vec<Select>, PlanError> {
+        let mut out = vec![self.select.clone()];
+        out.extend(null_extend::variants(&self.select, block, &self.sites, relation, reads, what)?);
+        Ok(out)
+    }
 }
 
 /// Position of `key` among the output columns of the query.
@@ -72,8 +85,9 @@ pub(crate) fn key_position(query: &Query, key: &str) -> Result<usize, PlanError>
         })
 }
 
-/// The key query of the occurrence that reads the delta relation.
-pub(crate) fn key_query(query: &Query, key_position: usize) -> Result<Query, PlanError> {
+/// The key query of the occurrence that reads the delta relation (in
+/// place of `relation`), as branches whose union it is.
+pub(crate) fn key_query(query: &Query, key_position: usize, relation: &RelationName) -> Result<Vec<Query>, PlanError> {
     if query.limit_clause.is_some() || query.fetch.is_some() {
         return Err(PlanError::unsupported("LIMIT, OFFSET or FETCH in the defining query")
             .with_hint("Every row of a TVIEW must be computable on its own."));
@@ -81,7 +95,8 @@ pub(crate) fn key_query(query: &Query, key_position: usize) -> Result<Query, Pla
     let block = delta_branch(&query.body)?;
     let key = projection_expr(block, key_position)?;
     check_top_block(block, &key)?;
-    let witness = witness_select(block)?;
+    null_extend::check_key_side(block, &key)?;
+    let witness = witness_select(block, relation)?;
     for u in witness.untrusted.iter().filter(|u| !u.key_ok) {
         if references(&key, &u.alias, Some(&u.columns)) {
             return Err(PlanError::unsupported(
@@ -89,17 +104,22 @@ pub(crate) fn key_query(query: &Query, key_position: usize) -> Result<Query, Pla
             ));
         }
     }
-    let mut select = witness.select;
-    if let Some(alias) = direct_delta_alias(&select.from) {
+    let mut selects = witness.selects(block, relation, std::slice::from_ref(&key), Read::Key)?;
+    if let Some(alias) = direct_delta_alias(&selects[0].from) {
         if !key_is_from_other_than(&key, &alias) {
             // The key is a column of the written relation itself: the delta
             // rows carry it, no join needed.
-            select = select_from_delta_only(block, &alias);
+            selects[0] = select_from_delta_only(block, &alias);
         }
     }
-    clear_block(&mut select);
-    select.projection = vec![SelectItem::UnnamedExpr(key)];
-    Ok(query_of(query, select))
+    Ok(selects
+        .into_iter()
+        .map(|mut select| {
+            clear_block(&mut select);
+            select.projection = vec![SelectItem::UnnamedExpr(key.clone())];
+            query_of(query, vec![select])
+        })
+        .collect())
 }
 
 fn check_top_block(block: &Select, key: &Expr) -> Result<(), PlanError> {
@@ -129,17 +149,18 @@ fn check_top_block(block: &Select, key: &Expr) -> Result<(), PlanError> {
 }
 
 /// The witness of one SELECT block; its projection is left as it was.
-fn witness_select(block: &Select) -> Result<Witness, PlanError> {
+fn witness_select(block: &Select, relation: &RelationName) -> Result<Witness, PlanError> {
     let mut select = block.clone();
     let mut untrusted = Vec::new();
     let mut extra = Vec::new();
     let mut where_conjuncts = select.selection.take().map(conjuncts).unwrap_or_default();
     let mut nullable = Vec::new();
+    let mut sites = Vec::new();
 
     if select.from.iter().any(twj_factor_has_delta) {
-        for twj in select.from.iter_mut() {
+        for (i, twj) in select.from.iter_mut().enumerate() {
             if twj_factor_has_delta(twj) {
-                nullable.extend(fix_join_path(twj, &mut untrusted)?);
+                nullable.extend(fix_join_path(twj, &mut untrusted, &[i], &mut sites, relation)?);
             }
         }
         where_conjuncts.retain(|e| !nullable.iter().any(|alias| references(e, alias, None)));
@@ -162,7 +183,7 @@ fn witness_select(block: &Select) -> Result<Witness, PlanError> {
         moved.extend(block.having.iter().filter(|e| has_delta(*e)).cloned());
         moved.extend(group_exprs(block).into_iter().filter(has_delta));
         for e in moved {
-            extra.push(witness_expr(&e)?);
+            extra.push(witness_expr(&e, relation)?);
         }
     }
 
@@ -176,7 +197,7 @@ fn witness_select(block: &Select) -> Result<Witness, PlanError> {
     }
     where_conjuncts.extend(extra);
     select.selection = and_all(where_conjuncts);
-    Ok(Witness { select, untrusted, nullable })
+    Ok(Witness { select, untrusted, nullable, sites })
 }
 
 /// The delta is read through this FROM item (not only inside an ON).
@@ -199,22 +220,33 @@ fn factor_has_delta(factor: &TableFactor) -> bool {
 /// delta row, and replace a derived table on the way by its witness.
 /// Returns the aliases that were on the nullable side of an outer join made
 /// inner (see `Witness::nullable`); conditions of the joins above it that
-/// test them are dropped here, the caller drops its WHERE's.
-fn fix_join_path(twj: &mut TableWithJoins, untrusted: &mut Vec<Untrusted>) -> Result<Vec<String>, PlanError> {
+/// test them are dropped here, the caller drops its WHERE's.  Every outer
+/// join that NULL-extends the delta's side is added to `sites`; `path`
+/// locates `twj` (see `Site::path`).
+fn fix_join_path(
+    twj: &mut TableWithJoins,
+    untrusted: &mut Vec<Untrusted>,
+    path: &[usize],
+    sites: &mut Vec<Site>,
+    relation: &RelationName,
+) -> Result<Vec<String>, PlanError> {
+    let inside = |pos: usize| [path, &[pos]].concat();
     // (aliases, index of the first join above the join that null-extended them)
     let mut groups: Vec<(Vec<String>, usize)> = Vec::new();
     let from = if factor_has_delta(&twj.relation) {
-        groups.push((fix_factor(&mut twj.relation, untrusted)?, 0));
+        groups.push((fix_factor(&mut twj.relation, untrusted, &inside(0), sites, relation)?, 0));
         0
     } else {
         let Some(j) = twj.joins.iter().position(|j| factor_has_delta(&j.relation)) else {
             return Ok(Vec::new());
         };
-        groups.push((fix_factor(&mut twj.joins[j].relation, untrusted)?, j + 1));
+        let inner_nullable = fix_factor(&mut twj.joins[j].relation, untrusted, &inside(j + 1), sites, relation)?;
+        groups.push((inner_nullable.clone(), j + 1));
         if matches!(
             twj.joins[j].join_operator,
             JoinOperator::Left(_) | JoinOperator::LeftOuter(_) | JoinOperator::FullOuter(_)
         ) {
+            sites.push(Site { path: path.to_vec(), join: j, side: Side::Joined, inner_nullable });
             groups.push((factor_aliases(&twj.joins[j].relation), j + 1));
         }
         let op = &mut twj.joins[j].join_operator;
@@ -231,6 +263,8 @@ fn fix_join_path(twj: &mut TableWithJoins, untrusted: &mut Vec<Untrusted>) -> Re
             JoinOperator::Right(_) | JoinOperator::RightOuter(_) | JoinOperator::FullOuter(_)
         ) {
             // Everything joined before was the nullable side.
+            let inner_nullable = groups.iter().flat_map(|(aliases, _)| aliases.iter().cloned()).collect();
+            sites.push(Site { path: path.to_vec(), join: k, side: Side::Before, inner_nullable });
             let mut before = factor_aliases(&twj.relation);
             for join in &twj.joins[..k] {
                 before.extend(factor_aliases(&join.relation));
@@ -258,37 +292,25 @@ fn fix_join_path(twj: &mut TableWithJoins, untrusted: &mut Vec<Untrusted>) -> Re
     Ok(nullable)
 }
 
-/// The aliases a FROM item defines (every one inside a nested join).
-fn factor_aliases(factor: &TableFactor) -> Vec<String> {
-    match factor {
-        TableFactor::NestedJoin { table_with_joins, .. } => {
-            let mut out = factor_aliases(&table_with_joins.relation);
-            for join in &table_with_joins.joins {
-                out.extend(factor_aliases(&join.relation));
-            }
-            out
-        }
-        TableFactor::Table { alias: Some(alias), .. } | TableFactor::Derived { alias: Some(alias), .. } => {
-            vec![alias.name.value.clone()]
-        }
-        TableFactor::Table { name, .. } => name.0.last().and_then(|p| p.as_ident()).map(|i| vec![i.value.clone()]).unwrap_or_default(),
-        _ => Vec::new(),
-    }
-}
-
 /// Returns the nullable aliases of a nested join (see `fix_join_path`).
-fn fix_factor(factor: &mut TableFactor, untrusted: &mut Vec<Untrusted>) -> Result<Vec<String>, PlanError> {
+fn fix_factor(
+    factor: &mut TableFactor,
+    untrusted: &mut Vec<Untrusted>,
+    path: &[usize],
+    sites: &mut Vec<Site>,
+    relation: &RelationName,
+) -> Result<Vec<String>, PlanError> {
     match factor {
         TableFactor::Table { name, .. } if is_delta_name(name) => Ok(Vec::new()),
         TableFactor::NestedJoin {
             table_with_joins, ..
-        } => fix_join_path(table_with_joins, untrusted),
+        } => fix_join_path(table_with_joins, untrusted, path, sites, relation),
         TableFactor::Derived {
             lateral,
             subquery,
             alias,
         } => {
-            let (replacement, bad_values, nullable) = derived_witness(subquery, *lateral)?;
+            let (replacement, bad_values, nullable) = derived_witness(subquery, *lateral, relation)?;
             for (positions, key_ok) in [(bad_values, false), (nullable, true)] {
                 if positions.is_empty() {
                     continue;
@@ -296,7 +318,7 @@ fn fix_factor(factor: &mut TableFactor, untrusted: &mut Vec<Untrusted>) -> Resul
                 let Some(alias) = alias else {
                     return Err(PlanError::unsupported("a derived table without an alias"));
                 };
-                let block = as_select(&replacement.body).ok_or_else(internal)?;
+                let block = branches(&replacement.body).into_iter().next().and_then(as_select).ok_or_else(internal)?;
                 let columns = positions
                     .into_iter()
                     .filter_map(|pos| match alias.columns.get(pos) {
@@ -323,7 +345,7 @@ fn fix_factor(factor: &mut TableFactor, untrusted: &mut Vec<Untrusted>) -> Resul
 /// positions of the columns whose values in it cannot be trusted, and of
 /// those that were only NULL-extended (right values, but no condition may
 /// test them).
-fn derived_witness(query: &Query, lateral: bool) -> Result<(Query, Vec<usize>, Vec<usize>), PlanError> {
+fn derived_witness(query: &Query, lateral: bool, relation: &RelationName) -> Result<(Query, Vec<usize>, Vec<usize>), PlanError> {
     let limited = is_limited(query);
     // A derived table that refers to an outer query's rows (possible
     // without LATERAL when it is nested in a subquery) is evaluated per
@@ -346,7 +368,7 @@ fn derived_witness(query: &Query, lateral: bool) -> Result<(Query, Vec<usize>, V
     let groups: Vec<String> = group_exprs(block).iter().map(|g| g.to_string()).collect();
     let plain_distinct = matches!(block.distinct, Some(sqlparser::ast::Distinct::Distinct));
     let row_preserving = !functions.aggregate && groups.is_empty() && !limited;
-    let inner = witness_select(block)?;
+    let inner = witness_select(block, relation)?;
     let (mut bad, mut nullable) = (Vec::new(), Vec::new());
     for (pos, item) in block.projection.iter().enumerate() {
         let Some(e) = item_expr(item) else {
@@ -366,15 +388,29 @@ fn derived_witness(query: &Query, lateral: bool) -> Result<(Query, Vec<usize>, V
             nullable.push(pos);
         }
     }
-    let mut witness = inner.select;
-    witness.having = None;
-    witness.sort_by.clear();
-    // No condition keeps an untrusted column, so its value is not needed:
-    // NULL.  Kept, it could be invalid over the delta (a column grouped
-    // through the primary key's functional dependency, which the delta
-    // lacks), or read the delta a second time (a subquery over it, which
-    // for an UPDATE sees the old and the new row at once).
-    for &pos in &bad {
+    let reads: Vec<Expr> = block
+        .projection
+        .iter()
+        .enumerate()
+        .filter(|(pos, _)| !bad.contains(pos))
+        .filter_map(|(_, item)| item_expr(item).cloned())
+        .collect();
+    let mut selects = inner.selects(block, relation, &reads, Read::Rows)?;
+    for witness in &mut selects {
+        witness.having = None;
+        witness.sort_by.clear();
+        null_untrusted(witness, block, &bad);
+    }
+    Ok((query_of(query, selects), bad, nullable))
+}
+
+/// No condition keeps an untrusted column, so its value is not needed:
+/// NULL.  Kept, it could be invalid over the delta (a column grouped
+/// through the primary key's functional dependency, which the delta
+/// lacks), or read the delta a second time (a subquery over it, which for
+/// an UPDATE sees the old and the new row at once).
+fn null_untrusted(witness: &mut Select, block: &Select, bad: &[usize]) {
+    for &pos in bad {
         let name = output_name(&block.projection[pos]);
         if let Some(slot) = witness.projection.get_mut(pos) {
             // Keep the column's name for the outer query.
@@ -390,7 +426,6 @@ fn derived_witness(query: &Query, lateral: bool) -> Result<(Query, Vec<usize>, V
             };
         }
     }
-    Ok((query_of(query, witness), bad, nullable))
 }
 
 /// Does the query keep only some rows of its result (LIMIT, OFFSET,
@@ -436,31 +471,38 @@ fn refers_outside(query: &Query) -> bool {
 }
 
 /// `EXISTS (witness of the outermost subquery of expr that reads the delta)`.
-fn witness_expr(e: &Expr) -> Result<Expr, PlanError> {
+fn witness_expr(e: &Expr, relation: &RelationName) -> Result<Expr, PlanError> {
     let (subquery, link) = outermost_delta_query(e).ok_or_else(internal)?;
     let block = delta_branch(&subquery.body)?;
-    let mut select = witness_select(block)?.select;
+    // Only which outer rows a row correlates with matters, and the IN link.
+    let reads: Vec<Expr> = match (&link, block.projection.as_slice()) {
+        (Some(_), [item]) => item_expr(item).cloned().into_iter().collect(),
+        _ => Vec::new(),
+    };
+    let mut selects = witness_select(block, relation)?.selects(block, relation, &reads, Read::Rows)?;
     let functions = block_functions(block);
     // Linking by value is only sound when the subquery keeps every row: a
     // changed row can push another, unchanged value out of a LIMIT.
     let link = link.filter(|_| !is_limited(&subquery));
-    if let (Some(outer_value), [item]) = (link, block.projection.as_slice()) {
-        let plain_column = matches!(
-            item_expr(item),
-            Some(Expr::Identifier(_) | Expr::CompoundIdentifier(_))
-        );
-        if plain_column && group_exprs(block).is_empty() && !functions.aggregate {
-            let inner = item_expr(item).ok_or_else(internal)?;
-            // NULLs change IN's answer for every outer row, so they stay in.
-            let link = expr(&format!(
-                "({inner} IS NULL OR {outer_value} IS NULL OR {inner} = {outer_value})"
-            ));
-            select.selection = and_all(select.selection.into_iter().chain([link]).collect());
+    for select in &mut selects {
+        if let (Some(outer_value), [item]) = (&link, block.projection.as_slice()) {
+            let plain_column = matches!(
+                item_expr(item),
+                Some(Expr::Identifier(_) | Expr::CompoundIdentifier(_))
+            );
+            if plain_column && group_exprs(block).is_empty() && !functions.aggregate {
+                let inner = item_expr(item).ok_or_else(internal)?;
+                // NULLs change IN's answer for every outer row, so they stay in.
+                let link = expr(&format!(
+                    "({inner} IS NULL OR {outer_value} IS NULL OR {inner} = {outer_value})"
+                ));
+                select.selection = and_all(select.selection.take().into_iter().chain([link]).collect());
+            }
         }
+        clear_block(select);
+        select.projection = vec![SelectItem::UnnamedExpr(expr("1"))];
     }
-    clear_block(&mut select);
-    select.projection = vec![SelectItem::UnnamedExpr(expr("1"))];
-    Ok(exists(query_of(&subquery, select)))
+    Ok(exists(query_of(&subquery, selects)))
 }
 
 /// The outermost query inside `e` that reads the delta, and when it is the
@@ -543,7 +585,7 @@ fn delta_branch(body: &SetExpr) -> Result<&Select, PlanError> {
     as_select(branch).ok_or_else(|| PlanError::unsupported(format!("the query part {branch}")))
 }
 
-fn as_select(body: &SetExpr) -> Option<&Select> {
+pub(crate) fn as_select(body: &SetExpr) -> Option<&Select> {
     match body {
         SetExpr::Select(s) => Some(s),
         SetExpr::Query(q) => as_select(&q.body),
@@ -615,7 +657,7 @@ fn key_is_from_other_than(key: &Expr, alias: &str) -> bool {
     quals.is_empty() || quals.iter().any(|q| q != alias) || has_unqualified_column(key)
 }
 
-fn has_unqualified_column(e: &Expr) -> bool {
+pub(crate) fn has_unqualified_column(e: &Expr) -> bool {
     struct Find;
     impl Visitor for Find {
         type Break = ();
@@ -658,11 +700,22 @@ fn clear_block(select: &mut Select) {
     select.qualify = None;
 }
 
-/// `query` with its body replaced by `select` and no ordering or limit.
-fn query_of(query: &Query, select: Select) -> Query {
+/// `query` with its body replaced by the UNION ALL of `selects` and no
+/// ordering or limit.
+fn query_of(query: &Query, selects: Vec<Select>) -> Query {
     let mut q = query.clone();
     q.with = None;
-    q.body = Box::new(SetExpr::Select(Box::new(select)));
+    // Never empty: every witness has its plain select first.
+    if let Some(body) = selects.into_iter().map(|s| SetExpr::Select(Box::new(s))).reduce(|left, right| {
+        SetExpr::SetOperation {
+            op: sqlparser::ast::SetOperator::Union,
+            set_quantifier: sqlparser::ast::SetQuantifier::All,
+            left: Box::new(left),
+            right: Box::new(right),
+        }
+    }) {
+        q.body = Box::new(body);
+    }
     q.order_by = None;
     q.limit_clause = None;
     q.fetch = None;

@@ -4,6 +4,7 @@
 use crate::dialect::PgCanonical;
 use sqlparser::parser::Parser;
 
+use super::support::{delta_on_nullable_side, parse_key_query};
 use crate::{plan, DELTA_RELATION};
 
 fn key_query(sql: &str, source: &str) -> String {
@@ -32,23 +33,23 @@ fn every_join_combination_keeps_delta_rows() {
             let sql = format!(
                 "SELECT a.pk_a AS pk_x, b.v, c.w FROM ((s.ta a {j1} s.tb b ON ((b.a = a.pk_a))) {j2} s.tc c ON ((c.b = b.pk_b)))"
             );
+            if matches!(j1, "RIGHT JOIN" | "FULL JOIN") || matches!(j2, "RIGHT JOIN" | "FULL JOIN") {
+                // a's key may be NULL-extended: refused.
+                assert!(plan(&sql, "pk_x").is_err(), "{sql}");
+                continue;
+            }
             for source in ["ta", "tb", "tc"] {
                 let q = key_query(&sql, source);
                 parses(&q);
                 assert!(q.contains(DELTA_RELATION), "{q}");
-                let after = q.split(DELTA_RELATION).nth(1).unwrap_or("");
-                let before = q.split(DELTA_RELATION).next().unwrap_or("");
-                assert!(!after.contains("RIGHT JOIN") && !after.contains("FULL JOIN"), "{sql} / {source}: {q}");
-                let joined_by = before.trim_end();
-                assert!(
-                    !joined_by.ends_with("LEFT JOIN") && !joined_by.ends_with("FULL JOIN"),
-                    "{sql} / {source}: {q}"
-                );
+                if let Some(problem) = delta_on_nullable_side(&parse_key_query(&q, false)) {
+                    panic!("{problem}: {sql} / {source}: {q}");
+                }
                 checked += 1;
             }
         }
     }
-    assert_eq!(checked, 48);
+    assert_eq!(checked, 12);
 }
 
 /// A subquery reading the source in each clause of the top-level SELECT.

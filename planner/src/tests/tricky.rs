@@ -59,9 +59,11 @@ const CORPUS: &[Case] = &[
         ("s.tb_post", 1, "SELECT u.pk_user FROM (pg_tviews_delta AS p JOIN s.tb_user AS u ON ((p.fk_user = u.pk_user)))"),
         ("s.tb_user", 1, "SELECT u.pk_user FROM pg_tviews_delta AS \"u\""),
     ]),
-    ("full_join_both_sides", "pk_x", " SELECT a.pk_a AS pk_x, b.v FROM (s.ta a FULL JOIN s.tb b ON ((b.fk_a = a.pk_a)))", &[
-        ("s.ta", 1, "SELECT a.pk_a FROM pg_tviews_delta AS \"a\""),
-        ("s.tb", 1, "SELECT a.pk_a FROM (s.ta AS a RIGHT JOIN pg_tviews_delta AS b ON ((b.fk_a = a.pk_a)))"),
+    ("full_join_both_sides", "pk_x", " SELECT COALESCE(a.pk_a, (- b.pk_b)) AS pk_x, b.v FROM (s.ta a FULL JOIN s.tb b ON ((b.fk_a = a.pk_a)))", &[
+        // Each side's rows that matched a changed row of the other may now
+        // stand alone (or stop standing alone): the second branches.
+        ("s.ta", 1, "SELECT COALESCE(a.pk_a, (-b.pk_b)) FROM (pg_tviews_delta AS a LEFT JOIN s.tb AS b ON ((b.fk_a = a.pk_a))) UNION SELECT COALESCE(a.pk_a, (-b.pk_b)) FROM (s.ta AS a RIGHT JOIN s.tb AS b ON false) WHERE EXISTS (SELECT 1 FROM pg_tviews_delta AS a WHERE (b.fk_a = a.pk_a))"),
+        ("s.tb", 1, "SELECT COALESCE(a.pk_a, (-b.pk_b)) FROM (s.ta AS a RIGHT JOIN pg_tviews_delta AS b ON ((b.fk_a = a.pk_a))) UNION SELECT COALESCE(a.pk_a, (-b.pk_b)) FROM (s.ta AS a LEFT JOIN s.tb AS b ON false) WHERE EXISTS (SELECT 1 FROM pg_tviews_delta AS b WHERE (b.fk_a = a.pk_a))"),
     ]),
     ("comma_join", "pk_x", " SELECT p.pk_post AS pk_x, u.name FROM s.tb_post p, s.tb_user u WHERE (u.pk_user = p.fk_user)", &[
         ("s.tb_post", 1, "SELECT p.pk_post FROM pg_tviews_delta AS \"p\""),
