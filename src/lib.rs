@@ -8,6 +8,7 @@
 //! - `engine`: the statement trigger that maintains TVIEWs from the rows a
 //!   write changed, with plans cached per backend;
 //! - `catalog`: `pg_tview_meta` and the extension's own tables;
+//! - `authz`: who may call which function (one rule per function);
 //! - `ops`: functions for operators (verify, refresh, health check,
 //!   analysis, history; `sql/ops.sql` holds their views);
 //! - `pg`: thin safe wrappers over the server internals we use.
@@ -16,6 +17,7 @@
 
 use pgrx::prelude::*;
 
+mod authz;
 mod catalog;
 mod ddl;
 mod engine;

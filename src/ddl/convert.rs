@@ -69,6 +69,7 @@ fn pg_tviews_convert_table(table_name: &str) -> String {
             Some("Create the view that defines the table first.".into()),
         )
     });
+    crate::authz::convert(table, view_oid);
     check_same_columns(table, view_oid, &relname, &view_name);
     let sources = analyse(view_oid, &entity, &key);
     ensure_primary_key(table, &schema, &relname, &key);

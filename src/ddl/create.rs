@@ -130,7 +130,7 @@ pub fn analyse(view_oid: pg_sys::Oid, entity: &str, key: &str) -> Vec<pg_sys::Oi
     let mut sources = Vec::new();
     for source in &tview_plan.sources {
         let oid = source_oid(entity, &source.relation);
-        check_trigger_right(entity, oid);
+        crate::authz::create_source(entity, oid);
         sources.push(oid);
         run(&key_check_statement(
             &source.key_query,
@@ -264,32 +264,6 @@ fn source_oid(entity: &str, relation: &RelationName) -> pg_sys::Oid {
             PgSqlErrorCode::ERRCODE_UNDEFINED_TABLE,
             format!("cannot create TVIEW {entity}: source {name} not found"),
         ),
-    }
-}
-
-/// Maintenance puts triggers on every source, so the creator must be
-/// allowed to (owner, or TRIGGER privilege); TVIEW tables are exempt, their
-/// triggers are pg_tviews' own business.
-fn check_trigger_right(entity: &str, source: pg_sys::Oid) {
-    let allowed = catalog::by_table(source).is_some()
-        || Spi::get_one_with_args::<bool>(
-            "SELECT pg_catalog.has_table_privilege($1, 'TRIGGER')",
-            &[source.into()],
-        )
-        .ok()
-        .flatten()
-        .unwrap_or(false);
-    if !allowed {
-        let (schema, name) = relation_name(source);
-        raise_with(
-            PgSqlErrorCode::ERRCODE_INSUFFICIENT_PRIVILEGE,
-            format!(
-                "cannot create TVIEW {entity}: permission denied to put triggers on {}",
-                quote_qualified(&schema, &name)
-            ),
-            None,
-            Some("The creator of a TVIEW needs the TRIGGER privilege on every table it reads.".into()),
-        );
     }
 }
 

@@ -20,6 +20,7 @@ use super::triggers;
 fn pg_tviews_drop(entity: &str, if_exists: default!(bool, false)) -> String {
     match catalog::by_entity_or_broken(entity) {
         Some(t) => {
+            crate::authz::drop(&t);
             let table = t.table_sql();
             if let Err(e) = Spi::run(&format!("DROP TABLE {table}")) {
                 raise(PgSqlErrorCode::ERRCODE_INTERNAL_ERROR, format!("could not drop {table}: {e}"));

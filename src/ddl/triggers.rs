@@ -130,6 +130,7 @@ fn tviews_touching(relations: Option<&BTreeSet<u32>>) -> Vec<String> {
 /// TVIEW needs).
 #[pg_extern]
 fn pg_tviews_install_stmt_triggers() -> i32 {
+    crate::authz::install_triggers("pg_tviews_install_stmt_triggers");
     let synced = sync();
     catalog::audit_global(
         "INSTALL TRIGGERS",
@@ -142,6 +143,7 @@ fn pg_tviews_install_stmt_triggers() -> i32 {
 /// dependencies (which pg_dump does not carry).
 #[pg_extern]
 fn pg_tviews_reinstall_triggers() -> i32 {
+    crate::authz::install_triggers("pg_tviews_reinstall_triggers");
     for (rel, name) in existing_triggers(&catalog::ext_schema()) {
         run(&format!("DROP TRIGGER {name} ON {}", regclass_text(rel)));
     }

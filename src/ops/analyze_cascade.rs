@@ -32,7 +32,7 @@ fn pg_tviews_analyze_cascade(
     pk_value: &str,
 ) -> TableIterator<'static, (name!(query_plan, String),)> {
     let tview = catalog::by_entity_or_error(entity);
-    check_may_read(&tview);
+    crate::authz::compare(&tview, "pg_tviews_analyze_cascade");
     let key_type = key_type(&tview);
     let columns = table_columns(tview.table_oid);
     let target = Target {
@@ -89,24 +89,6 @@ fn key_type(tview: &Tview) -> String {
     .into_iter()
     .next()
     .unwrap_or_else(|| raise(PgSqlErrorCode::ERRCODE_UNDEFINED_COLUMN, format!("{} has no column {}", tview.table, tview.key_column)))
-}
-
-/// The plan shows row counts of the TVIEW and its view: only for those
-/// who may read both.
-fn check_may_read(tview: &Tview) {
-    let allowed = Spi::get_one_with_args::<bool>(
-        "SELECT pg_catalog.has_table_privilege($1, 'SELECT') AND pg_catalog.has_table_privilege($2, 'SELECT')",
-        &[tview.table_oid.into(), tview.view_oid.into()],
-    )
-    .ok()
-    .flatten()
-    .unwrap_or(false);
-    if !allowed {
-        raise(
-            PgSqlErrorCode::ERRCODE_INSUFFICIENT_PRIVILEGE,
-            format!("permission denied to analyze TVIEW {}: SELECT on {} and {} is needed", tview.entity, tview.table, tview.view),
-        );
-    }
 }
 
 /// `session_replication_role = replica` until the subtransaction ends.

@@ -13,5 +13,6 @@ CREATE FUNCTION pg_tviews_cascade(source regclass, keys anyarray) RETURNS bigint
     STRICT VOLATILE LANGUAGE c AS 'MODULE_PATHNAME', 'pg_tviews_cascade_wrapper';
 "#)]
 fn pg_tviews_cascade(source: pg_sys::Oid, keys: pgrx::AnyArray) -> i64 {
+    crate::authz::cascade(source);
     engine::cascade_rows(source, keys.datum(), keys.oid())
 }

@@ -23,18 +23,7 @@ fn pg_tviews_set_refresh_mode(entity: &str, mode: &str) -> String {
         );
     }
     let tview = catalog::by_entity_or_error(entity);
-    let owns = Spi::get_one_with_args::<bool>(
-        "SELECT pg_catalog.pg_has_role(c.relowner, 'MEMBER') FROM pg_catalog.pg_class c WHERE c.oid = $1",
-        &[tview.table_oid.into()],
-    );
-    if owns != Ok(Some(true)) {
-        raise_with(
-            PgSqlErrorCode::ERRCODE_INSUFFICIENT_PRIVILEGE,
-            format!("must be owner of TVIEW {}", tview.entity),
-            None,
-            None,
-        );
-    }
+    crate::authz::set_refresh_mode(&tview);
     catalog::set_refresh_mode(&tview, mode);
     engine::cache::invalidate(&[tview.table_oid]);
     catalog::audit("SET REFRESH MODE", &tview.entity, JsonB(json!({ "refresh_mode": mode })));

@@ -12,6 +12,7 @@ use crate::engine;
 #[pg_extern]
 fn pg_tviews_refresh(entity: &str) -> i64 {
     let tview = catalog::by_entity_or_error(entity);
+    crate::authz::refresh(&tview);
     let outcome = engine::full_refresh_as_owner(&tview);
     catalog::audit(
         "REFRESH",

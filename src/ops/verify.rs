@@ -1,4 +1,5 @@
-//! `pg_tviews_verify`: the rows where a TVIEW differs from its view.
+//! `pg_tviews_verify`: the rows where a TVIEW differs from its view,
+//! compared as its owner (who may call it: `authz::compare`).
 
 use pgrx::prelude::*;
 use pgrx::PgSqlErrorCode;
@@ -8,15 +9,19 @@ use pg_tviews_planner::statements;
 use crate::catalog::{self, Tview};
 use crate::engine::cache::table_columns;
 use crate::error::raise;
-use crate::pg::{SettingsScope, MAINTENANCE_SETTINGS};
+use crate::pg::{AsRole, SettingsScope, MAINTENANCE_SETTINGS};
 
 #[pg_extern]
 fn pg_tviews_verify(
     entity: &str,
 ) -> TableIterator<'static, (name!(pk, Option<String>), name!(problem, Option<String>))> {
     let tview = catalog::by_entity_or_error(entity);
+    crate::authz::compare(&tview, "pg_tviews_verify");
     let sql = statement(&tview);
+    // As maintenance reads them: the owner's view, and every row of the
+    // table (row-level security of `tv_E` does not apply, FORCE included).
     let _settings = SettingsScope::new(MAINTENANCE_SETTINGS);
+    let _owner = AsRole::new(tview.owner);
     let rows = Spi::connect(|client| {
         let mut out = Vec::new();
         for row in client.select(&sql, None, &[])? {

@@ -7,15 +7,16 @@
 //! the key filter reaches through the view's indexes as a refresh does.  A
 //! sample finds rows that differ and rows the view no longer has, not rows
 //! missing from the table; `pg_tviews_verify` checks everything.
-//! Runs with the maintenance settings, as the caller: a TVIEW the caller
-//! may not read is reported as skipped.
+//! Runs with the maintenance settings, as the TVIEW's owner, as
+//! `pg_tviews_verify` does; a TVIEW the caller may not compare
+//! (`authz::may_compare`) is reported as skipped.
 
 use pgrx::datum::DatumWithOid;
 
 use pg_tviews_planner::quote_ident;
 
 use crate::catalog::{self, Tview};
-use crate::pg::{SettingsScope, MAINTENANCE_SETTINGS};
+use crate::pg::{AsRole, SettingsScope, MAINTENANCE_SETTINGS};
 
 use super::super::query::{rows, text};
 use super::Finding;
@@ -34,9 +35,10 @@ pub fn check() -> Vec<Finding> {
 fn check_one(tview: &Tview) -> Finding {
     let table = tview.table_sql();
     let component = format!("consistency of {table}");
-    if !may_read(tview) {
-        return Finding::warning("low", component, "skipped: you may not SELECT from the TVIEW and its view");
+    if let Err(needed) = crate::authz::may_compare(tview) {
+        return Finding::warning("low", component, format!("skipped: {needed}"));
     }
+    let _owner = AsRole::new(tview.owner);
     let rows_at_most = count_up_to(&table, FULL_CHECK_ROWS + 1);
     let (problems, checked) = if rows_at_most <= FULL_CHECK_ROWS {
         (differences(&super::super::verify::statement(tview), &[]), format!("all {rows_at_most} rows"))
@@ -61,17 +63,6 @@ fn check_one(tview: &Tview) -> Finding {
             format!("{}.{}", tview.schema, tview.entity).replace('\'', "''"),
         ),
     )
-}
-
-fn may_read(tview: &Tview) -> bool {
-    rows(
-        "privileges",
-        "SELECT pg_catalog.has_table_privilege($1, 'SELECT') AND pg_catalog.has_table_privilege($2, 'SELECT')",
-        &[tview.table_oid.into(), tview.view_oid.into()],
-        |r| Ok(r.get::<bool>(1)?.unwrap_or(false)),
-    )
-    .into_iter()
-    .any(|b| b)
 }
 
 /// Rows of `table`, counting no further than `limit`.
