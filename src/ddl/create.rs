@@ -107,6 +107,7 @@ pub fn adopt(table: pg_sys::Oid, view_sql: &str, skip_data: bool) {
     let definition = GIVEN_DEFINITION
         .with(|d| d.borrow_mut().take())
         .unwrap_or_else(|| view_sql.to_string());
+    let forced = reads_forced_rls(&sources);
     register(
         &NewTview {
             entity: &entity,
@@ -119,6 +120,26 @@ pub fn adopt(table: pg_sys::Oid, view_sql: &str, skip_data: bool) {
         },
         "CREATE",
     );
+    if forced {
+        // CREATE TABLE AS computed the rows as the creator, subject to
+        // FORCE ROW LEVEL SECURITY on its own sources; maintenance reads
+        // them without (pg::AsRole): bring the rows in line with that.
+        if let Some(tview) = catalog::by_table(table) {
+            engine::full_refresh_as_owner(&tview);
+        }
+    }
+}
+
+/// Does a source have FORCE ROW LEVEL SECURITY on?
+fn reads_forced_rls(sources: &[pg_sys::Oid]) -> bool {
+    Spi::get_one_with_args::<bool>(
+        "SELECT pg_catalog.bool_or(relrowsecurity AND relforcerowsecurity) FROM pg_catalog.pg_class \
+         WHERE oid = ANY ($1)",
+        &[sources.to_vec().into()],
+    )
+    .ok()
+    .flatten()
+    .unwrap_or(false)
 }
 
 /// Check the view can be maintained and return its sources: volatile
