@@ -16,6 +16,7 @@
 
 mod ast_util;
 mod dialect;
+pub mod function_body;
 pub mod graph;
 pub mod indexes;
 pub mod locks;

@@ -8,7 +8,7 @@ mod deferred;
 mod health;
 mod history;
 mod info;
-mod query;
+pub mod query;
 mod refresh;
 mod rollback;
 mod suggest_indexes;
