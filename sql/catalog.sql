@@ -16,11 +16,13 @@ CREATE TABLE pg_tview_meta (
                     CHECK (refresh_mode IN ('immediate', 'deferred')),
     created_at      timestamptz NOT NULL DEFAULT pg_catalog.now(),
     created_by      name        NOT NULL DEFAULT CURRENT_USER,
+    settings        jsonb       NOT NULL,
     PRIMARY KEY (schema_name, entity)
 );
 CREATE UNIQUE INDEX pg_tview_meta_table_idx ON pg_tview_meta (table_oid);
 CREATE INDEX pg_tview_meta_dependencies_idx ON pg_tview_meta USING gin (dependencies);
 COMMENT ON TABLE pg_tview_meta IS 'one row per TVIEW: its table, view, key and direct sources';
+COMMENT ON COLUMN pg_tview_meta.settings IS 'the creating session''s settings that change how values print (TimeZone, DateStyle, ...): every run of the definition applies them';
 
 CREATE TABLE pg_tview_audit_log (
     log_id          bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

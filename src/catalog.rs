@@ -31,6 +31,8 @@ pub struct Tview {
     /// dropped, nothing else.  Only `registered` and `by_entity_or_broken`
     /// return such TVIEWs; `view` is then empty.
     pub broken: bool,
+    /// The settings its definition runs under (see `definition_settings`).
+    pub settings: Vec<(String, String)>,
 }
 
 impl Tview {
@@ -77,7 +79,7 @@ fn select(filter: &str, args: &[DatumWithOid], with_broken: bool) -> Vec<Tview> 
     let sql = format!(
         "SELECT m.entity, m.schema_name::text, m.table_oid::oid, m.view_oid::oid, \
                 c.relname::text, vc.relname::text, m.key_column::text, c.relowner, \
-                m.dependencies::oid[], m.refresh_mode = 'deferred', vc.oid IS NULL \
+                m.dependencies::oid[], m.refresh_mode = 'deferred', vc.oid IS NULL, pg_catalog.to_jsonb(m) -> 'settings' \
          FROM {}.pg_tview_meta m \
          JOIN pg_catalog.pg_class c ON c.oid = m.table_oid \
          LEFT JOIN pg_catalog.pg_class vc ON vc.oid = m.view_oid \
@@ -99,6 +101,10 @@ fn select(filter: &str, args: &[DatumWithOid], with_broken: bool) -> Vec<Tview> 
                 dependencies: row.get::<Vec<pg_sys::Oid>>(9)?.unwrap_or_default(),
                 deferred: row.get::<bool>(10)?.unwrap_or(false),
                 broken: row.get::<bool>(11)?.unwrap_or(false),
+                settings: row
+                    .get::<pgrx::JsonB>(12)?
+                    .map(|j| crate::definition_settings::from_json(&j.0))
+                    .unwrap_or_default(),
             });
         }
         Ok(out)
@@ -206,14 +212,20 @@ pub fn insert(t: &NewTview) {
         .ok()
         .flatten()
         .unwrap_or_else(|| raise(PgSqlErrorCode::ERRCODE_INTERNAL_ERROR, "could not read CURRENT_USER"));
-    as_extension_owner(|schema| insert_row(schema, t, &creator))
+    // The settings too are the creating session's (see definition_settings).
+    let settings = crate::definition_settings::capture();
+    as_extension_owner(|schema| insert_row(schema, t, &creator, &settings))
 }
 
-fn insert_row(ext: &str, t: &NewTview, creator: &str) {
+fn insert_row(ext: &str, t: &NewTview, creator: &str, settings: &serde_json::Value) {
+    // Until ALTER EXTENSION UPDATE has run, the library is newer than the
+    // catalog: a TVIEW created then has no settings (its definition runs
+    // under the writer's, as before 0.3.0).
+    let (column, value) = if has_settings_column(ext) { (", settings", ", $9") } else { ("", "") };
     let sql = format!(
         "INSERT INTO {ext}.pg_tview_meta \
-         (entity, schema_name, table_oid, view_oid, key_column, definition, dependencies, created_by) \
-         VALUES ($1, $2, $3::oid::regclass, $4::oid::regclass, $5, $6, $7::oid[]::regclass[], $8)"
+         (entity, schema_name, table_oid, view_oid, key_column, definition, dependencies, created_by{column}) \
+         VALUES ($1, $2, $3::oid::regclass, $4::oid::regclass, $5, $6, $7::oid[]::regclass[], $8{value})"
     );
     let run = Spi::run_with_args(
         &sql,
@@ -226,6 +238,7 @@ fn insert_row(ext: &str, t: &NewTview, creator: &str) {
             t.definition.into(),
             t.dependencies.clone().into(),
             creator.into(),
+            pgrx::JsonB(settings.clone()).into(),
         ],
     );
     if let Err(e) = run {
@@ -234,6 +247,18 @@ fn insert_row(ext: &str, t: &NewTview, creator: &str) {
             format!("could not record TVIEW {}: {e}", t.entity),
         );
     }
+}
+
+/// Has pg_tview_meta the 0.3.0 column `settings`?
+fn has_settings_column(ext: &str) -> bool {
+    Spi::get_one_with_args::<bool>(
+        "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = $1::pg_catalog.regclass \
+         AND attname = 'settings' AND NOT attisdropped)",
+        &[format!("{ext}.pg_tview_meta").into()],
+    )
+    .ok()
+    .flatten()
+    .unwrap_or(false)
 }
 
 pub fn delete(schema: &str, entity: &str) -> bool {

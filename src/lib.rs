@@ -11,6 +11,8 @@
 //! - `authz`: who may call which function (one rule per function);
 //! - `ops`: functions for operators (verify, refresh, health check,
 //!   analysis, history; `sql/ops.sql` holds their views);
+//! - `definition_settings`: the session settings each TVIEW's definition
+//!   runs under, captured at CREATE;
 //! - `pg`: thin safe wrappers over the server internals we use.
 //!
 //! The SQL analysis itself lives in the pure-Rust `pg_tviews_planner` crate.
@@ -20,6 +22,7 @@ use pgrx::prelude::*;
 mod authz;
 mod catalog;
 mod ddl;
+mod definition_settings;
 mod engine;
 mod error;
 mod guc;

@@ -120,7 +120,7 @@ extern "C-unwind" {
 /// # Safety
 /// `query` must point to a valid analysed `Query`.
 pub unsafe fn deparse_qualified(query: *mut pg_sys::Query) -> String {
-    let _path = SettingsScope::new(&[("search_path", "")]);
+    let _path = SettingsScope::new(crate::definition_settings::DEPARSE);
     let query = pg_sys::copyObjectImpl(query as *const std::ffi::c_void) as *mut pg_sys::Query;
     // SAFETY (errors): an ERROR inside longjmps to the guard of our
     // #[pg_guard] caller; no Rust value here needs dropping on that path

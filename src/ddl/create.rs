@@ -219,7 +219,7 @@ pub fn check_key_column(table: pg_sys::Oid, relname: &str, key: &str) {
 
 /// The view's text as the planner wants it: every relation qualified.
 pub fn canonical_viewdef(view: pg_sys::Oid) -> String {
-    let _path = SettingsScope::new(&[("search_path", "")]);
+    let _path = SettingsScope::new(crate::definition_settings::DEPARSE);
     Spi::get_one_with_args::<String>("SELECT pg_catalog.pg_get_viewdef($1)", &[view.into()])
         .ok()
         .flatten()

@@ -12,7 +12,7 @@ use pg_tviews_planner::statements::Delta;
 
 use crate::catalog::{self, Tview};
 use crate::error::{raise, raise_with};
-use crate::guc;
+use crate::{definition_settings, guc};
 use crate::pg::{first_row_datum, AsRole, KeptPlan, SettingsScope, Snapshot, SpiConnection, MAINTENANCE_SETTINGS};
 
 use super::cache::{self, Target};
@@ -210,6 +210,7 @@ pub fn full_refresh_as_owner(tview: &Tview) -> Outcome {
     let _path = SettingsScope::new(MAINTENANCE_SETTINGS);
     locks::lock_whole(locks::tview_lock(tview.table_oid));
     let outcome = {
+        let _settings = definition_settings::apply(tview);
         let _owner = AsRole::new(tview.owner);
         write(tview, Work::Full { keys: 0 })
     };

@@ -13,6 +13,7 @@ use pgrx::{FromDatum, PgSqlErrorCode};
 use pg_tviews_planner::statements;
 
 use crate::ddl::create::relation_name;
+use crate::definition_settings;
 use crate::error::raise;
 use crate::pg::{first_row_datum, primary_key_columns, AsRole, KeptPlan, SettingsScope, SpiConnection, MAINTENANCE_SETTINGS};
 
@@ -33,6 +34,7 @@ pub fn cascade_rows(source: pg_sys::Oid, keys: pg_sys::Datum, keys_type: pg_sys:
     let _spi = SpiConnection::open();
     let _path = SettingsScope::new(MAINTENANCE_SETTINGS);
     for target in source_targets.targets.iter() {
+        let _settings = definition_settings::apply(&target.tview);
         let _owner = AsRole::new(target.tview.owner);
         locks::lock_whole(target.tview_lock);
         let sql = statements::key_statement_for_rows(

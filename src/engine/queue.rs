@@ -21,6 +21,7 @@ use std::time::Instant;
 use pgrx::pg_sys;
 use pgrx::prelude::*;
 
+use crate::definition_settings;
 use crate::guc::{self, LogRefreshes};
 use crate::pg::{ActiveSnapshot, AsRole, SettingsScope, SpiConnection, MAINTENANCE_SETTINGS};
 
@@ -140,6 +141,7 @@ pub fn drain(all: bool) -> i64 {
         let full = next.chunks.iter().any(|c| c.keys.is_none());
         let _unit = failures::working_on(&next.target, next.source, next.operation, full, count);
         let outcome = {
+            let _settings = definition_settings::apply(tview);
             let _owner = AsRole::new(tview.owner);
             let mut sets = next.chunks.into_iter().filter_map(|c| c.keys);
             match (full, sets.next()) {

@@ -8,7 +8,7 @@ use pgrx::{PgSqlErrorCode, PgTriggerError};
 use pg_tviews_planner::statements::Delta;
 
 use crate::error::raise_with;
-use crate::guc;
+use crate::{definition_settings, guc};
 use crate::pg::{AsRole, SettingsScope, SpiConnection, MAINTENANCE_SETTINGS};
 
 use super::apply;
@@ -117,6 +117,7 @@ fn maintain(
         let earlier = frames::maintaining(target.tview.table_oid, source, target.self_joined);
         let _unit = failures::working_on(target, source, operation, delta.is_none(), 0);
         let work = {
+            let _settings = definition_settings::apply(&target.tview);
             let _owner = AsRole::new(target.tview.owner);
             match delta {
                 Some(delta) => apply::find_keys(target, delta, earlier),

@@ -19,6 +19,7 @@ use pgrx::PgSqlErrorCode;
 use pg_tviews_planner::statements::{self, Target};
 
 use crate::catalog::{self, Tview};
+use crate::definition_settings;
 use crate::engine::cache::table_columns;
 use crate::error::raise;
 use crate::pg::{AsRole, SettingsScope, MAINTENANCE_SETTINGS};
@@ -51,6 +52,7 @@ fn pg_tviews_analyze_cascade(
     )];
     let lines = {
         let _settings = SettingsScope::new(MAINTENANCE_SETTINGS);
+        let _definition = definition_settings::apply(&tview);
         let _owner = AsRole::new(tview.owner);
         rolled_back(|| {
             quiet_triggers();

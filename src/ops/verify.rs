@@ -8,6 +8,7 @@ use pg_tviews_planner::statements;
 
 use crate::catalog::{self, Tview};
 use crate::engine::cache::table_columns;
+use crate::definition_settings;
 use crate::error::raise;
 use crate::pg::{AsRole, SettingsScope, MAINTENANCE_SETTINGS};
 
@@ -21,6 +22,7 @@ fn pg_tviews_verify(
     // As maintenance reads them: the owner's view, and every row of the
     // table (row-level security of `tv_E` does not apply, FORCE included).
     let _settings = SettingsScope::new(MAINTENANCE_SETTINGS);
+    let _definition = definition_settings::apply(&tview);
     let _owner = AsRole::new(tview.owner);
     let rows = Spi::connect(|client| {
         let mut out = Vec::new();

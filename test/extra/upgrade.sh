@@ -24,6 +24,13 @@ owned() {
                      JOIN pg_extension e ON e.oid = d.refobjid
                      WHERE e.extname = 'pg_tviews' AND d.deptype = 'e' ORDER BY 1"
 }
+# The catalog table's columns: name, type, NOT NULL, default.
+meta_columns() {
+    psql_in "$1" -c "SELECT string_agg(a.attname || ' ' || format_type(a.atttypid, a.atttypmod) || ' '
+                            || a.attnotnull || ' ' || coalesce(pg_get_expr(d.adbin, d.adrelid), '-'), ', ' ORDER BY a.attnum)
+                     FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+                     WHERE a.attrelid = 'pg_tview_meta'::regclass AND a.attnum > 0 AND NOT a.attisdropped"
+}
 # Who may execute each of its functions, and which run as their owner
 # (REVOKE and SECURITY DEFINER are not objects: owned() does not see them).
 function_rights() {
@@ -71,6 +78,10 @@ SQL
         "$(psql_in "$OLD" -c "SELECT (SELECT count(*) FROM pg_tviews_verify('user')) + (SELECT count(*) FROM pg_tviews_verify('post'))")"
     check "$from: new functions work after the update" "t|t" \
         "$(psql_in "$OLD" -c "SELECT (SELECT count(*) > 0 FROM pg_tviews_health_check()), (SELECT count(*) = 3 FROM pg_tviews_cache_stats)" | tr -d '\n')"
+    check "$from: pg_tview_meta columns as in a fresh install" "$(meta_columns "$FRESH")" "$(meta_columns "$OLD")"
+    check "$from: existing TVIEWs got the updating session's settings" "2" \
+        "$(psql_in "$OLD" -c "SELECT count(*) FROM pg_tview_meta WHERE settings->>'TimeZone' = current_setting('TimeZone')
+                                  AND settings->>'DateStyle' = current_setting('DateStyle')")"
     check "$from: upgraded extension owns what a fresh install owns" "$(owned "$FRESH")" "$(owned "$OLD")"
     check "$from: function privileges and SECURITY DEFINER as in a fresh install" \
         "$(function_rights "$FRESH")" "$(function_rights "$OLD")"

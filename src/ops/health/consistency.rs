@@ -16,6 +16,7 @@ use pgrx::datum::DatumWithOid;
 use pg_tviews_planner::quote_ident;
 
 use crate::catalog::{self, Tview};
+use crate::definition_settings;
 use crate::pg::{AsRole, SettingsScope, MAINTENANCE_SETTINGS};
 
 use super::super::query::{rows, text};
@@ -33,6 +34,7 @@ pub fn check() -> Vec<Finding> {
 }
 
 fn check_one(tview: &Tview) -> Finding {
+    let _definition = definition_settings::apply(tview);
     let table = tview.table_sql();
     let component = format!("consistency of {table}");
     if let Err(needed) = crate::authz::may_compare(tview) {
