@@ -56,19 +56,21 @@ pub fn find_keys(target: &Target, delta: Delta, earlier: Option<Earlier>) -> Opt
     let mut whole_tview = locks::lock_edges(target, delta);
     loop {
         let found = run_key_query(target, delta, as_of)?;
-        if full_refresh_pays(found.count, found.estimate) {
-            locks::lock_whole(target.tview_lock);
+        // A rebuild only pays: not worth an upgrade wait (see `locks`).
+        if full_refresh_pays(found.count, found.estimate) && locks::escalate(target.tview_lock) {
             return Some(Work::Full { keys: found.count });
         }
         let work = Work::Keys { keys: found.keys, count: found.count };
         if whole_tview {
             return Some(work);
         }
-        let waited = if locks::fine_locks_allowed(found.lock_ids.len()) {
+        let n = found.lock_ids.len();
+        let waited = if locks::fine_locks_allowed(n) || !locks::whole_instead_of(target.tview_lock, n) {
             locks::acquire(&mut found.lock_ids.into_iter().map(|id| (id, true)).collect())
         } else {
             whole_tview = true;
-            locks::lock_whole(target.tview_lock)
+            // Whether it waited for the TVIEW: look again, as for a key lock.
+            true
         };
         // Having waited, look again: the writer we waited for may have
         // moved rows to keys we did not find.

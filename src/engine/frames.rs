@@ -129,6 +129,18 @@ pub fn maintaining(tview: pg_sys::Oid, source: pg_sys::Oid, self_joined: bool) -
     framed.map(Earlier::Start).or(unframed)
 }
 
+/// Is this the statement that loaded the library (see `Unframed`)?  Its
+/// runs cannot look back (`Earlier::Unknown` rebuilds a TVIEW, which needs
+/// it whole), so a TVIEW it may reach twice is locked whole from the start
+/// rather than shared and upgraded (see `locks`).
+pub fn in_unframed_statement() -> bool {
+    UNFRAMED.with(|u| {
+        // SAFETY: reads the top-level statement's start time.
+        let now = unsafe { pg_sys::GetCurrentStatementStartTimestamp() };
+        u.borrow().as_ref().is_some_and(|u| u.statement == now)
+    })
+}
+
 /// Does the statement write (and so may fire our triggers)?
 ///
 /// # Safety

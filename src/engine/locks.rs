@@ -28,6 +28,29 @@
 //! fill it.  So a transaction takes at most `fine_lock_budget()` fine locks;
 //! past that, and once it holds a TVIEW exclusively, its runs on that TVIEW
 //! take no fine locks at all.
+//!
+//! No upgrade waits: a transaction holding a TVIEW lock shared never waits
+//! for it exclusively while it can do without, because two such
+//! transactions would each wait for the other's shared lock (a deadlock
+//! between single-row writers).  So:
+//! - a run that would rather hold the TVIEW whole (more fine locks than
+//!   `MAX_FINE_LOCKS` in one run, or a rebuild that pays) while it holds it
+//!   shared takes it exclusively only if that needs no wait (`escalate`);
+//!   otherwise it takes its fine locks (within the transaction's budget)
+//!   or stays incremental;
+//! - in the statement that loaded the library
+//!   (`frames::in_unframed_statement`), a TVIEW maintained twice needs
+//!   itself whole the second time (`Earlier::Unknown`).  One write reaches
+//!   a TVIEW twice when the TVIEW reads another TVIEW (a user rename
+//!   reaches tv_author directly and through tv_post) or reads the source
+//!   twice (a self-join; INSERT ... ON CONFLICT fires two triggers), so in
+//!   that statement those TVIEWs are locked whole from the start.
+//! What remains is what cannot be known in advance: a transaction past its
+//! budget, a TRUNCATE after writes in the same transaction, or a first
+//! statement of a session that writes two sources of one TVIEW (a writable
+//! CTE, a trigger writing another source) waits for the TVIEW exclusively
+//! while holding it shared, and two of those can deadlock (40P01, as with
+//! PostgreSQL's own lock upgrades).
 
 use std::cell::{Cell, RefCell};
 
@@ -98,21 +121,62 @@ pub fn holds_whole(tview_lock: i64) -> bool {
 }
 
 /// May a run take `n` more fine locks?  Not past `MAX_FINE_LOCKS` in one
-/// run or the transaction's budget: the caller locks the TVIEW whole then.
+/// run or the transaction's budget: the caller locks the TVIEW whole then
+/// (`whole_instead_of`).
 pub fn fine_locks_allowed(n: usize) -> bool {
+    n <= MAX_FINE_LOCKS && within_budget(n)
+}
+
+/// Count `n` more fine locks against the transaction's budget, if they fit.
+fn within_budget(n: usize) -> bool {
     let taken = FINE_TAKEN.with(Cell::get);
-    if n > MAX_FINE_LOCKS || taken + n > fine_lock_budget() {
+    if taken + n > fine_lock_budget() {
         return false;
     }
     FINE_TAKEN.with(|t| t.set(taken + n));
     true
 }
 
+/// Take the TVIEW exclusively if that cannot be an upgrade wait: at once
+/// when this transaction holds it shared already (and only if nobody else
+/// does), waiting otherwise.  Returns whether it is held whole now.
+pub fn escalate(tview_lock: i64) -> bool {
+    if holds_whole(tview_lock) {
+        return true;
+    }
+    if held_shared(tview_lock) && !try_lock(tview_lock, true, true) {
+        return false;
+    }
+    lock_whole(tview_lock);
+    true
+}
+
+/// A run wants `n` more fine locks than one run may take: hold the TVIEW
+/// whole instead (true), or, when that would be an upgrade wait, take the
+/// fine locks after all while the transaction's budget lasts (false).
+/// Past the budget it waits (see the module comment).
+pub fn whole_instead_of(tview_lock: i64, n: usize) -> bool {
+    if escalate(tview_lock) || !within_budget(n) {
+        lock_whole(tview_lock);
+        return true;
+    }
+    false
+}
+
+/// Does this transaction hold the TVIEW lock in shared mode?
+fn held_shared(tview_lock: i64) -> bool {
+    let tag = tag_of(tview_lock);
+    // SAFETY: a valid tag; reads this backend's lock table.
+    unsafe { pg_sys::LockHeldByMe(&tag, pg_sys::ShareLock as pg_sys::LOCKMODE) }
+}
+
 /// Take the TVIEW lock and the edge locks of a write to `target`'s source
 /// (`delta`: the changed rows), level by level.  Returns whether the
-/// whole TVIEW is held exclusively (coarse source, or too many locks).
+/// whole TVIEW is held exclusively (coarse source, a TVIEW reached twice in
+/// the statement that loaded the library, or too many locks).
 pub fn lock_edges(target: &Target, delta: Delta) -> bool {
-    if target.coarse || holds_whole(target.tview_lock) {
+    let may_look_back = target.stack_depth > 1 || target.self_joined;
+    if target.coarse || holds_whole(target.tview_lock) || (may_look_back && super::frames::in_unframed_statement()) {
         lock_whole(target.tview_lock);
         return true;
     }
@@ -125,10 +189,10 @@ pub fn lock_edges(target: &Target, delta: Delta) -> bool {
         plan.execute(&[], false);
         let exclusive = id_column(1);
         let shared = id_column(2);
-        fine += exclusive.len() + shared.len();
-        if fine > MAX_FINE_LOCKS || !fine_locks_allowed(exclusive.len() + shared.len()) {
-            // The lock table is shared and bounded: hold the TVIEW instead.
-            lock_whole(target.tview_lock);
+        let n = exclusive.len() + shared.len();
+        fine += n;
+        // The lock table is shared and bounded: hold the TVIEW instead.
+        if (fine > MAX_FINE_LOCKS || !fine_locks_allowed(n)) && whole_instead_of(target.tview_lock, n) {
             return true;
         }
         wanted.extend(exclusive.into_iter().map(|id| (id, true)));
@@ -174,22 +238,27 @@ pub fn acquire(wanted: &mut Vec<(i64, bool)>) -> bool {
 
 /// Take one lock; with `dont_wait`, only if it is free now.
 fn try_lock(id: i64, exclusive: bool, dont_wait: bool) -> bool {
+    let tag = tag_of(id);
+    let mode = if exclusive { pg_sys::ExclusiveLock } else { pg_sys::ShareLock } as pg_sys::LOCKMODE;
+    // SAFETY: a valid tag; a transaction-level lock, released at its end.
+    // Waiting can raise ERROR (deadlock, lock_timeout, cancel).
+    let result = unsafe { pg_sys::LockAcquire(&tag, mode, false, dont_wait) };
+    result != pg_sys::LockAcquireResult::LOCKACQUIRE_NOT_AVAIL
+}
+
+/// The lock tag of a pg_tviews lock id in this database.
+fn tag_of(id: i64) -> pg_sys::LOCKTAG {
     let bits = id as u64;
     // SAFETY: MyDatabaseId is set in every backend that runs triggers.
     let database = unsafe { pg_sys::MyDatabaseId };
-    let tag = pg_sys::LOCKTAG {
+    pg_sys::LOCKTAG {
         locktag_field1: database.to_u32(),
         locktag_field2: (bits >> 32) as u32,
         locktag_field3: bits as u32,
         locktag_field4: LOCK_MARK,
         locktag_type: pg_sys::LockTagType::LOCKTAG_ADVISORY as u8,
         locktag_lockmethodid: pg_sys::USER_LOCKMETHOD as u8,
-    };
-    let mode = if exclusive { pg_sys::ExclusiveLock } else { pg_sys::ShareLock } as pg_sys::LOCKMODE;
-    // SAFETY: a valid tag; a transaction-level lock, released at its end.
-    // Waiting can raise ERROR (deadlock, lock_timeout, cancel).
-    let result = unsafe { pg_sys::LockAcquire(&tag, mode, false, dont_wait) };
-    result != pg_sys::LockAcquireResult::LOCKACQUIRE_NOT_AVAIL
+    }
 }
 
 #[pg_guard]
