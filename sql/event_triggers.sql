@@ -16,28 +16,32 @@ CREATE EVENT TRIGGER pg_tviews_create_table_as ON ddl_command_end
     WHEN TAG IN ('CREATE TABLE AS', 'SELECT INTO')
     EXECUTE FUNCTION _pg_tviews_on_create_table_as();
 
+-- Before DROP TABLE locks anything: lock the sources of the TVIEWs it will
+-- drop (src/ddl/drop_start.rs), so that it waits for their open writers
+-- instead of deadlocking with a deferred writer's COMMIT.
+CREATE FUNCTION _pg_tviews_on_drop_start() RETURNS event_trigger
+    LANGUAGE c AS 'MODULE_PATHNAME', 'pg_tviews_on_drop_start';
+
+CREATE EVENT TRIGGER pg_tviews_drop_start ON ddl_command_start
+    WHEN TAG IN ('DROP TABLE')
+    EXECUTE FUNCTION _pg_tviews_on_drop_start();
+
 -- After a DROP: forget TVIEWs whose table or view went away, drop the
 -- other half, and remove maintenance triggers nobody needs any more.
--- SECURITY DEFINER: it calls _pg_tviews_forget, which ordinary roles may
+-- SECURITY DEFINER: it calls _pg_tviews_forget_dropped, which ordinary roles may
 -- not execute, for whoever dropped a TVIEW (its owner, or anyone dropping
 -- one of its sources with CASCADE); it only forgets TVIEWs whose table or
 -- view this very DROP removed, and an event trigger function cannot be
 -- called directly.
 CREATE FUNCTION _pg_tviews_on_drop() RETURNS event_trigger
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    gone record;
 BEGIN
-    FOR gone IN
-        SELECT m.schema_name, m.entity
-          FROM @extschema@.pg_tview_meta m
-         WHERE EXISTS (SELECT 1 FROM pg_event_trigger_dropped_objects() d
-                        WHERE d.classid = 'pg_class'::regclass
-                          AND d.objsubid = 0
-                          AND d.objid IN (m.table_oid::oid, m.view_oid::oid))
-    LOOP
-        PERFORM @extschema@._pg_tviews_forget(gone.schema_name, gone.entity);
-    END LOOP;
+    -- The metadata is read by _pg_tviews_forget_dropped as committed now,
+    -- not with this transaction's snapshot (which, under REPEATABLE READ,
+    -- may predate the TVIEW being dropped).
+    PERFORM @extschema@._pg_tviews_forget_dropped(ARRAY(
+        SELECT d.objid FROM pg_event_trigger_dropped_objects() d
+         WHERE d.classid = 'pg_class'::regclass AND d.objsubid = 0));
 END
 $$;
 
@@ -53,5 +57,6 @@ CREATE EVENT TRIGGER pg_tviews_drop ON sql_drop
 -- pg_tviews_cache_stats_fn() stay executable: the public views
 -- pg_tviews_queue_realtime and pg_tviews_cache_stats call them as the
 -- reading user.
-REVOKE EXECUTE ON FUNCTION _pg_tviews_forget(text, text), _pg_tviews_on_create_table_as(),
-    _pg_tviews_on_drop(), pg_tviews_trigger() FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION _pg_tviews_forget(text, text), _pg_tviews_forget_dropped(oid[]),
+    _pg_tviews_on_create_table_as(),
+    _pg_tviews_on_drop(), _pg_tviews_on_drop_start(), pg_tviews_trigger() FROM PUBLIC;

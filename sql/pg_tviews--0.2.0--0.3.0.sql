@@ -18,3 +18,28 @@ UPDATE pg_tview_meta SET settings = (
                                    'default_text_search_config', 'lc_monetary', 'lc_numeric', 'lc_time']) AS s);
 ALTER TABLE pg_tview_meta ALTER COLUMN settings SET NOT NULL;
 COMMENT ON COLUMN pg_tview_meta.settings IS 'the creating session''s settings that change how values print (TimeZone, DateStyle, ...): every run of the definition applies them';
+
+-- DDL racing writers (src/ddl/serialize.rs, src/ddl/drop_start.rs): DROP
+-- TABLE locks the sources of the TVIEWs it drops before it locks their
+-- tables, and the sql_drop event trigger reads the metadata as committed
+-- now (through _pg_tviews_forget_dropped), not with the transaction's
+-- snapshot.
+CREATE FUNCTION _pg_tviews_on_drop_start() RETURNS event_trigger
+    LANGUAGE c AS 'MODULE_PATHNAME', 'pg_tviews_on_drop_start';
+CREATE EVENT TRIGGER pg_tviews_drop_start ON ddl_command_start
+    WHEN TAG IN ('DROP TABLE')
+    EXECUTE FUNCTION _pg_tviews_on_drop_start();
+CREATE FUNCTION "_pg_tviews_forget_dropped"("relations" oid[]) RETURNS void
+    STRICT LANGUAGE c AS 'MODULE_PATHNAME', '_pg_tviews_forget_dropped_wrapper';
+CREATE OR REPLACE FUNCTION _pg_tviews_on_drop() RETURNS event_trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    -- The metadata is read by _pg_tviews_forget_dropped as committed now,
+    -- not with this transaction's snapshot (which, under REPEATABLE READ,
+    -- may predate the TVIEW being dropped).
+    PERFORM @extschema@._pg_tviews_forget_dropped(ARRAY(
+        SELECT d.objid FROM pg_event_trigger_dropped_objects() d
+         WHERE d.classid = 'pg_class'::regclass AND d.objsubid = 0));
+END
+$$;
+REVOKE EXECUTE ON FUNCTION _pg_tviews_on_drop_start(), _pg_tviews_forget_dropped(oid[]) FROM PUBLIC;

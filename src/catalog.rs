@@ -4,7 +4,6 @@
 
 use pgrx::datum::DatumWithOid;
 use pgrx::prelude::*;
-use pgrx::spi::SpiResult;
 use pgrx::PgSqlErrorCode;
 
 use pg_tviews_planner::{quote_ident, quote_qualified};
@@ -74,6 +73,9 @@ fn extension() -> (pg_sys::Oid, String) {
 
 /// TVIEWs matching `filter`; those whose view is gone only `with_broken`
 /// (maintenance, refresh and verify must not see them: they read the view).
+/// Read as committed now (`latest`): a TVIEW another session created or
+/// dropped since this transaction's snapshot is what triggers and
+/// maintenance must follow.
 fn select(filter: &str, args: &[DatumWithOid], with_broken: bool) -> Vec<Tview> {
     let view_present = if with_broken { "true" } else { "vc.oid IS NOT NULL" };
     let sql = format!(
@@ -86,34 +88,22 @@ fn select(filter: &str, args: &[DatumWithOid], with_broken: bool) -> Vec<Tview> 
          WHERE {view_present} AND ({filter}) ORDER BY m.schema_name, m.entity",
         ext_schema()
     );
-    let rows: SpiResult<Vec<Tview>> = Spi::connect(|client| {
-        let mut out = Vec::new();
-        for row in client.select(&sql, None, args)? {
-            out.push(Tview {
-                entity: row.get::<String>(1)?.unwrap_or_default(),
-                schema: row.get::<String>(2)?.unwrap_or_default(),
-                table_oid: row.get::<pg_sys::Oid>(3)?.unwrap_or(pg_sys::InvalidOid),
-                view_oid: row.get::<pg_sys::Oid>(4)?.unwrap_or(pg_sys::InvalidOid),
-                table: row.get::<String>(5)?.unwrap_or_default(),
-                view: row.get::<String>(6)?.unwrap_or_default(),
-                key_column: row.get::<String>(7)?.unwrap_or_default(),
-                owner: row.get::<pg_sys::Oid>(8)?.unwrap_or(pg_sys::InvalidOid),
-                dependencies: row.get::<Vec<pg_sys::Oid>>(9)?.unwrap_or_default(),
-                deferred: row.get::<bool>(10)?.unwrap_or(false),
-                broken: row.get::<bool>(11)?.unwrap_or(false),
-                settings: row
-                    .get::<pgrx::JsonB>(12)?
-                    .map(|j| crate::definition_settings::from_json(&j.0))
-                    .unwrap_or_default(),
-            });
-        }
-        Ok(out)
-    });
-    rows.unwrap_or_else(|e| {
-        raise(
-            PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
-            format!("could not read pg_tview_meta: {e}"),
-        )
+    crate::latest::run(&sql, args, |row| Tview {
+        entity: row.get::<String>(1).unwrap_or_default(),
+        schema: row.get::<String>(2).unwrap_or_default(),
+        table_oid: row.get::<pg_sys::Oid>(3).unwrap_or(pg_sys::InvalidOid),
+        view_oid: row.get::<pg_sys::Oid>(4).unwrap_or(pg_sys::InvalidOid),
+        table: row.get::<String>(5).unwrap_or_default(),
+        view: row.get::<String>(6).unwrap_or_default(),
+        key_column: row.get::<String>(7).unwrap_or_default(),
+        owner: row.get::<pg_sys::Oid>(8).unwrap_or(pg_sys::InvalidOid),
+        dependencies: row.get::<Vec<pg_sys::Oid>>(9).unwrap_or_default(),
+        deferred: row.get::<bool>(10).unwrap_or(false),
+        broken: row.get::<bool>(11).unwrap_or(false),
+        settings: row
+            .get::<pgrx::JsonB>(12)
+            .map(|j| crate::definition_settings::from_json(&j.0))
+            .unwrap_or_default(),
     })
 }
 
@@ -261,13 +251,12 @@ fn has_settings_column(ext: &str) -> bool {
     .unwrap_or(false)
 }
 
+/// Forget a TVIEW's row, also one committed after this transaction's
+/// snapshot was taken (see `select`).
 pub fn delete(schema: &str, entity: &str) -> bool {
     as_extension_owner(|ext| {
         let sql = format!("DELETE FROM {ext}.pg_tview_meta WHERE schema_name = $1 AND entity = $2 RETURNING 1");
-        Spi::get_one_with_args::<i32>(&sql, &[schema.into(), entity.into()])
-            .ok()
-            .flatten()
-            .is_some()
+        !crate::latest::run(&sql, &[schema.into(), entity.into()], |_| ()).is_empty()
     })
 }
 

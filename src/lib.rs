@@ -26,6 +26,7 @@ mod definition_settings;
 mod engine;
 mod error;
 mod guc;
+mod latest;
 mod ops;
 mod pg;
 

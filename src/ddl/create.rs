@@ -19,7 +19,7 @@ use crate::error::{raise, raise_plan, raise_with};
 use crate::pg::{is_single_select, run, SettingsScope};
 use crate::{engine, guc};
 
-use super::triggers;
+use super::{serialize, triggers};
 
 /// PostgreSQL's identifier limit (NAMEDATALEN - 1).
 const MAX_NAME_BYTES: usize = 63;
@@ -78,6 +78,7 @@ pub fn adopt(table: pg_sys::Oid, view_sql: &str, skip_data: bool) {
     if catalog::by_table(table).is_some() {
         return; // CREATE TABLE IF NOT EXISTS of an existing TVIEW
     }
+    let filled_with = serialize::Horizon::active();
     let (schema, relname) = relation_name(table);
     let entity = relname.strip_prefix("tv_").unwrap_or(&relname).to_string();
     let key = format!("pk_{entity}");
@@ -120,14 +121,11 @@ pub fn adopt(table: pg_sys::Oid, view_sql: &str, skip_data: bool) {
         },
         "CREATE",
     );
-    if forced {
-        // CREATE TABLE AS computed the rows as the creator, subject to
-        // FORCE ROW LEVEL SECURITY on its own sources; maintenance reads
-        // them without (pg::AsRole): bring the rows in line with that.
-        if let Some(tview) = catalog::by_table(table) {
-            engine::full_refresh_as_owner(&tview);
-        }
-    }
+    // CREATE TABLE AS computed the rows as the creator, subject to FORCE
+    // ROW LEVEL SECURITY on its own sources; maintenance reads them without
+    // (pg::AsRole): then rebuild in any case.  Otherwise catch up with what
+    // committed since the CREATE's snapshot (see `serialize`).
+    serialize::catch_up(table, if forced { None } else { filled_with });
 }
 
 /// Does a source have FORCE ROW LEVEL SECURITY on?
@@ -164,11 +162,16 @@ pub fn analyse(view_oid: pg_sys::Oid, entity: &str, key: &str) -> Vec<pg_sys::Oi
     sources
 }
 
-/// Record a TVIEW whose table (with its primary key) and view exist.
+/// Record a TVIEW whose table (with its primary key) and view exist,
+/// holding its sources against writers and other DDL from here on (see
+/// `serialize`).
 pub fn register(tview: &NewTview, operation: &str) {
+    let mut relations = tview.dependencies.clone();
+    relations.push(tview.table_oid);
+    serialize::lock_for_ddl(&relations);
     record_view_dependency(tview.table_oid, tview.view_oid);
     catalog::insert(tview);
-    triggers::sync();
+    triggers::sync_relations(&relations);
     engine::cache::invalidate(&tview.dependencies);
     catalog::audit(
         operation,

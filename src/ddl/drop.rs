@@ -1,7 +1,8 @@
 //! Dropping TVIEWs.  `DROP TABLE tv_x` does the real work; the `sql_drop`
-//! event trigger then calls `_pg_tviews_forget` for each TVIEW that lost
-//! its table or view, which removes the other half, the metadata and the
-//! triggers nobody needs any more.
+//! event trigger then calls `_pg_tviews_forget_dropped`, which calls
+//! `_pg_tviews_forget` for each TVIEW that lost its table or view: it
+//! removes the other half, the metadata and the triggers nobody needs any
+//! more.
 
 use pgrx::prelude::*;
 use pgrx::{JsonB, PgSqlErrorCode};
@@ -41,24 +42,45 @@ fn pg_tviews_drop(entity: &str, if_exists: default!(bool, false)) -> String {
 #[pg_extern]
 fn _pg_tviews_forget(schema: &str, entity: &str) {
     let sql = format!(
-        "SELECT table_oid::oid, view_oid::oid FROM {}.pg_tview_meta \
+        "SELECT table_oid::oid, view_oid::oid, dependencies::oid[] FROM {}.pg_tview_meta \
          WHERE schema_name = $1 AND entity = $2",
         catalog::ext_schema()
     );
-    let row = Spi::get_two_with_args::<pg_sys::Oid, pg_sys::Oid>(
-        &sql,
-        &[schema.into(), entity.into()],
-    );
-    let Ok((Some(table), Some(view))) = row else {
+    let found = crate::latest::run(&sql, &[schema.into(), entity.into()], |row| {
+        (row.get::<pg_sys::Oid>(1), row.get::<pg_sys::Oid>(2), row.get::<Vec<pg_sys::Oid>>(3))
+    });
+    let Some((Some(table), Some(view), dependencies)) = found.into_iter().next() else {
         return;
     };
     catalog::delete(schema, entity);
     drop_if_exists(table, "TABLE");
     drop_if_exists(view, "VIEW");
-    triggers::sync();
+    let mut relations = dependencies.unwrap_or_default();
+    relations.push(table);
+    triggers::sync_relations(&relations);
     // Some sources may be gone (DROP ... CASCADE of a base table).
     engine::cache::invalidate_all();
     catalog::audit("DROP", entity, JsonB(json!({ "schema": schema })));
+}
+
+/// Internal, as `_pg_tviews_forget` (EXECUTE revoked from PUBLIC; called
+/// by `_pg_tviews_on_drop`): forget every TVIEW whose table or view is
+/// among `relations`, what a DROP just removed.  The metadata is read as
+/// committed now (`crate::latest`), so a TVIEW created after a REPEATABLE
+/// READ transaction's snapshot was taken is found too.
+#[pg_extern]
+fn _pg_tviews_forget_dropped(relations: Vec<pg_sys::Oid>) {
+    let sql = format!(
+        "SELECT schema_name::text, entity::text FROM {}.pg_tview_meta \
+         WHERE table_oid::oid = ANY ($1) OR view_oid::oid = ANY ($1) ORDER BY 1, 2",
+        catalog::ext_schema()
+    );
+    let gone = crate::latest::run(&sql, &[relations.into()], |row| (row.get::<String>(1), row.get::<String>(2)));
+    for (schema, entity) in gone {
+        if let (Some(schema), Some(entity)) = (schema, entity) {
+            _pg_tviews_forget(&schema, &entity);
+        }
+    }
 }
 
 fn drop_if_exists(rel: pg_sys::Oid, kind: &str) {

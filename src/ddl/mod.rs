@@ -11,5 +11,7 @@ mod convert;
 mod definition_functions;
 pub mod create;
 mod drop;
+mod drop_start;
 mod event;
+mod serialize;
 pub mod triggers;

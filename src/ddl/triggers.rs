@@ -35,14 +35,33 @@ pub struct Synced {
     pub relations: BTreeSet<u32>,
 }
 
-/// Create the missing triggers and drop the ones no TVIEW needs.  Runs as
-/// the extension's owner: the triggers belong to pg_tviews (creators are
-/// checked for TRIGGER rights first).
+/// Create the missing triggers and drop the ones no TVIEW needs, on every
+/// relation.  Runs as the extension's owner: the triggers belong to
+/// pg_tviews (creators are checked for TRIGGER rights first).
 pub fn sync() -> Synced {
-    catalog::as_extension_owner(sync_as_owner)
+    catalog::as_extension_owner(|ext| sync_as_owner(ext, &all_relations(ext)))
 }
 
-fn sync_as_owner(ext: &str) -> Synced {
+/// Every relation that has or needs a maintenance trigger.
+fn all_relations(ext: &str) -> Vec<pg_sys::Oid> {
+    let mut relations: Vec<pg_sys::Oid> = existing_triggers(ext, None).into_iter().map(|(r, _)| r).collect();
+    for t in catalog::registered() {
+        relations.push(t.table_oid);
+        relations.extend(t.dependencies.iter().copied());
+    }
+    relations
+}
+
+/// `sync` for `relations` only: what one CREATE or DROP changes.  Each is
+/// locked first and the metadata read after the lock (see
+/// `ddl::serialize`), so concurrent DDL on one source takes turns and the
+/// last one decides from what the others committed.
+pub fn sync_relations(relations: &[pg_sys::Oid]) -> Synced {
+    catalog::as_extension_owner(|ext| sync_as_owner(ext, relations))
+}
+
+fn sync_as_owner(ext: &str, relations: &[pg_sys::Oid]) -> Synced {
+    let scope = super::serialize::lock_for_ddl(relations);
     let function = format!("{ext}.pg_tviews_trigger()");
     let mut wanted: BTreeSet<(u32, &str, &str)> = BTreeSet::new();
     // Also TVIEWs whose view is gone: until dropped, their table keeps its
@@ -56,7 +75,8 @@ fn sync_as_owner(ext: &str) -> Synced {
             }
         }
     }
-    let existing = existing_triggers(ext);
+    wanted.retain(|(rel, _, _)| scope.contains(rel));
+    let existing = existing_triggers(ext, Some(&scope));
     for (rel, name) in &existing {
         if !wanted.iter().any(|(r, n, _)| *r == rel.to_u32() && n == name) {
             run(&format!("DROP TRIGGER {name} ON {}", regclass_text(*rel)));
@@ -88,22 +108,19 @@ fn sync_as_owner(ext: &str) -> Synced {
     synced
 }
 
-/// Our maintenance triggers; `ext` is the extension's schema, quoted.
-fn existing_triggers(ext: &str) -> Vec<(pg_sys::Oid, String)> {
+/// Our maintenance triggers (on `only` when given), as committed now;
+/// `ext` is the extension's schema, quoted.
+fn existing_triggers(ext: &str, only: Option<&BTreeSet<u32>>) -> Vec<(pg_sys::Oid, String)> {
     let sql = format!(
         "SELECT t.tgrelid, t.tgname::text FROM pg_catalog.pg_trigger t \
-         WHERE t.tgfoid = '{ext}.pg_tviews_trigger()'::pg_catalog.regprocedure AND NOT t.tgisinternal"
+         WHERE t.tgfoid = '{ext}.pg_tviews_trigger()'::pg_catalog.regprocedure AND NOT t.tgisinternal \
+         ORDER BY t.tgrelid, t.tgname"
     );
-    Spi::connect(|client| {
-        let mut out = Vec::new();
-        for row in client.select(&sql, None, &[])? {
-            if let (Some(rel), Some(name)) = (row.get::<pg_sys::Oid>(1)?, row.get::<String>(2)?) {
-                out.push((rel, name));
-            }
-        }
-        Ok::<_, pgrx::spi::SpiError>(out)
-    })
-    .unwrap_or_else(|e| raise(PgSqlErrorCode::ERRCODE_INTERNAL_ERROR, format!("{e}")))
+    crate::latest::run(&sql, &[], |row| (row.get::<pg_sys::Oid>(1), row.get::<String>(2)))
+        .into_iter()
+        .filter_map(|(rel, name)| Some((rel?, name?)))
+        .filter(|(rel, _)| only.is_none_or(|o| o.contains(&rel.to_u32())))
+        .collect()
 }
 
 fn regclass_text(rel: pg_sys::Oid) -> String {
@@ -144,7 +161,9 @@ fn pg_tviews_install_stmt_triggers() -> i32 {
 #[pg_extern]
 fn pg_tviews_reinstall_triggers() -> i32 {
     crate::authz::install_triggers("pg_tviews_reinstall_triggers");
-    for (rel, name) in existing_triggers(&catalog::ext_schema()) {
+    let ext = catalog::ext_schema();
+    super::serialize::lock_for_ddl(&all_relations(&ext));
+    for (rel, name) in existing_triggers(&ext, None) {
         run(&format!("DROP TRIGGER {name} ON {}", regclass_text(rel)));
     }
     // Only TVIEWs that still have their view: a broken one has no view to

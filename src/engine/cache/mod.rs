@@ -29,7 +29,7 @@ use pg_tviews_planner::{graph, plan, quote_qualified, RelationName};
 
 use crate::catalog::{self, Tview};
 use crate::ddl::create::{canonical_viewdef, relation_name};
-use crate::error::{raise, raise_plan};
+use crate::error::{raise, raise_plan, raise_with};
 use crate::guc;
 use crate::pg::KeptPlan;
 
@@ -239,7 +239,12 @@ fn evict_writer() {
 /// The TVIEWs a write to `source` must maintain.
 pub fn targets_for(source: pg_sys::Oid) -> Rc<SourceTargets> {
     tidy();
-    let found = SOURCES.with(|s| s.borrow_mut().get(source));
+    // Stale while maintenance runs (a lock this run waited for let in the
+    // invalidation of a concurrent DROP or CREATE): the entries may name
+    // relations that are gone, and cannot be emptied yet.  Build this one
+    // afresh and keep it out of the cache, which the next tidy empties.
+    let bypass = STALE.with(Cell::get);
+    let found = if bypass { None } else { SOURCES.with(|s| s.borrow_mut().get(source)) };
     stats::record(Cache::Graph, found.is_some());
     if let Some(found) = found {
         return found;
@@ -250,6 +255,7 @@ pub fn targets_for(source: pg_sys::Oid) -> Rc<SourceTargets> {
     let source_sql = quote_qualified(&relation.schema, &relation.name);
     let mut targets = Vec::new();
     for tview in catalog::readers_of(source) {
+        check_snapshot_sees(&tview);
         let canonical = canonical_viewdef(tview.view_oid);
         let tview_plan = plan(&canonical, &tview.key_column).unwrap_or_else(|e| raise_plan(&tview.entity, &canonical, e));
         let Some(source_plan) = tview_plan.sources.into_iter().find(|s| s.relation == relation) else {
@@ -292,8 +298,37 @@ pub fn targets_for(source: pg_sys::Oid) -> Rc<SourceTargets> {
         source_is_tview: catalog::by_table(source).is_some(),
         targets,
     });
-    SOURCES.with(|s| s.borrow_mut().insert(source, found.clone()));
+    if !bypass {
+        SOURCES.with(|s| s.borrow_mut().insert(source, found.clone()));
+    }
     found
+}
+
+/// The metadata is read as committed now (`catalog`); under REPEATABLE
+/// READ and SERIALIZABLE a TVIEW created after the transaction's snapshot
+/// was taken cannot be maintained by it (its own statements could not even
+/// read the view's definition): fail as PostgreSQL does for a concurrent
+/// update, rather than skip it and leave it stale.
+fn check_snapshot_sees(tview: &Tview) {
+    // SAFETY: reads the transaction's isolation level.
+    if unsafe { pg_sys::XactIsoLevel } < pg_sys::XACT_REPEATABLE_READ as i32 {
+        return;
+    }
+    let seen = Spi::get_one_with_args::<bool>(
+        "SELECT true FROM pg_catalog.pg_class WHERE oid = $1",
+        &[tview.view_oid.into()],
+    );
+    if seen != Ok(Some(true)) {
+        raise_with(
+            PgSqlErrorCode::ERRCODE_T_R_SERIALIZATION_FAILURE,
+            "could not serialize access due to concurrent update".to_string(),
+            Some(format!(
+                "TVIEW {} was created after this transaction's snapshot was taken.",
+                tview.entity
+            )),
+            Some("Retry the transaction.".into()),
+        );
+    }
 }
 
 /// How high each TVIEW sits in its stack; lower ones are written first.

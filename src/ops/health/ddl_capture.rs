@@ -9,10 +9,11 @@ use super::super::query::{rows, text};
 use super::Finding;
 
 /// (event trigger, what is lost without it)
-const EVENT_TRIGGERS: [(&str, &str); 3] = [
+const EVENT_TRIGGERS: [(&str, &str); 4] = [
     ("pg_tviews_create_table_as_start", "CREATE TABLE tv_x AS ... creates a plain table, not a TVIEW"),
     ("pg_tviews_create_table_as", "CREATE TABLE tv_x AS ... creates a plain table, not a TVIEW"),
     ("pg_tviews_drop", "DROP TABLE of a TVIEW leaves its metadata and triggers behind"),
+    ("pg_tviews_drop_start", "DROP TABLE of a TVIEW can deadlock with the COMMIT of a deferred writer"),
 ];
 
 pub fn check() -> Vec<Finding> {
