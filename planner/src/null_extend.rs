@@ -66,6 +66,11 @@ pub(crate) struct Site {
     pub side: Side,
     /// Aliases inside the nullable side that a join there NULL-extended.
     pub inner_nullable: Vec<String>,
+    /// When the delta is read by the join's condition (a subquery), not by
+    /// its sides: that condition's witnesses (`EXISTS (...)`, also in the
+    /// witness's WHERE), which the preserved row must meet with some row
+    /// of the nullable side for its match to have changed.
+    pub extra: Vec<Expr>,
 }
 
 /// The variants of `witness` (the block's witness select) for `sites`, not
@@ -108,6 +113,7 @@ fn variant(witness: &Select, block: &Select, site: &Site, relation: &RelationNam
     let kept: Vec<Expr> = conjuncts(condition)
         .into_iter()
         .filter(|e| !site.inner_nullable.iter().any(|a| references(e, a, None)))
+        .chain(site.extra.iter().cloned())
         .collect();
     let changed = match site.side {
         Side::Joined => {
@@ -132,7 +138,12 @@ fn variant(witness: &Select, block: &Select, site: &Site, relation: &RelationNam
         }
     };
     let filter = exists(select_one(changed, and_all(kept))?);
-    select.selection = and_all(select.selection.take().into_iter().chain([filter]).collect());
+    // The condition's witnesses test the nullable side, NULL here: they
+    // moved into the EXISTS.
+    let mut conditions: Vec<Expr> = select.selection.take().map(conjuncts).unwrap_or_default();
+    conditions.retain(|e| !site.extra.contains(e));
+    conditions.push(filter);
+    select.selection = and_all(conditions);
     Ok(select)
 }
 
@@ -151,6 +162,8 @@ fn redundant(witness: &Select, site: &Site, reads: &[Expr], what: Read) -> bool 
     rest.projection = reads.iter().cloned().map(SelectItem::UnnamedExpr).collect();
     rest.group_by = sqlparser::ast::GroupByExpr::Expressions(vec![], vec![]);
     rest.having = None;
+    // The condition's own witnesses test the nullable side by design.
+    rest.selection = rest.selection.take().and_then(|w| and_all(conjuncts(w).into_iter().filter(|e| !site.extra.contains(e)).collect()));
     let Some(twj) = twj_at_mut(&mut rest.from, &site.path) else { return false };
     let Some(join) = twj.joins.get(site.join) else { return false };
     let nullable_side = match site.side {

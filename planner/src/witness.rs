@@ -166,8 +166,25 @@ fn witness_select(block: &Select, relation: &RelationName) -> Result<Witness, Pl
         where_conjuncts.retain(|e| !nullable.iter().any(|alias| references(e, alias, None)));
     } else {
         let mut moved = Vec::new();
-        for twj in select.from.iter_mut() {
-            take_on_conjuncts(twj, &mut moved, &|e| has_delta(e));
+        let mut from_on = Vec::new();
+        for (i, twj) in select.from.iter_mut().enumerate() {
+            take_on_delta(twj, &[i], &mut from_on);
+        }
+        // A condition of an outer join that changes decides which preserved
+        // rows have a match: each side it NULL-extends is a site whose
+        // EXISTS also requires the condition's witness.
+        for (path, join, op, taken) in from_on {
+            let witnesses = taken.iter().map(|e| witness_expr(e, relation)).collect::<Result<Vec<_>, _>>()?;
+            let sides: &[Side] = match op {
+                JoinOperator::Left(_) | JoinOperator::LeftOuter(_) => &[Side::Joined],
+                JoinOperator::Right(_) | JoinOperator::RightOuter(_) => &[Side::Before],
+                JoinOperator::FullOuter(_) => &[Side::Joined, Side::Before],
+                _ => &[],
+            };
+            for &side in sides {
+                sites.push(Site { path: path.clone(), join, side, inner_nullable: vec![], extra: witnesses.clone() });
+            }
+            extra.extend(witnesses);
         }
         let (with_delta, without): (Vec<Expr>, Vec<Expr>) =
             where_conjuncts.into_iter().partition(has_delta);
@@ -246,7 +263,7 @@ fn fix_join_path(
             twj.joins[j].join_operator,
             JoinOperator::Left(_) | JoinOperator::LeftOuter(_) | JoinOperator::FullOuter(_)
         ) {
-            sites.push(Site { path: path.to_vec(), join: j, side: Side::Joined, inner_nullable });
+            sites.push(Site { path: path.to_vec(), join: j, side: Side::Joined, inner_nullable, extra: vec![] });
             groups.push((factor_aliases(&twj.joins[j].relation), j + 1));
         }
         let op = &mut twj.joins[j].join_operator;
@@ -264,7 +281,7 @@ fn fix_join_path(
         ) {
             // Everything joined before was the nullable side.
             let inner_nullable = groups.iter().flat_map(|(aliases, _)| aliases.iter().cloned()).collect();
-            sites.push(Site { path: path.to_vec(), join: k, side: Side::Before, inner_nullable });
+            sites.push(Site { path: path.to_vec(), join: k, side: Side::Before, inner_nullable, extra: vec![] });
             let mut before = factor_aliases(&twj.relation);
             for join in &twj.joins[..k] {
                 before.extend(factor_aliases(&join.relation));
@@ -552,6 +569,25 @@ fn take_on_conjuncts(twj: &mut TableWithJoins, taken: &mut Vec<Expr>, pick: &dyn
             take_on_conjuncts(table_with_joins, taken, pick);
         }
         take_join_conjuncts(join, taken, pick);
+    }
+}
+
+/// Take the conjuncts that read the delta out of every ON condition of this
+/// FROM item, with where they were: (path of the `TableWithJoins`, see
+/// `Site::path`; join index; the join's operator; the conjuncts).
+fn take_on_delta(twj: &mut TableWithJoins, path: &[usize], out: &mut Vec<(Vec<usize>, usize, JoinOperator, Vec<Expr>)>) {
+    if let TableFactor::NestedJoin { table_with_joins, .. } = &mut twj.relation {
+        take_on_delta(table_with_joins, &[path, &[0]].concat(), out);
+    }
+    for (j, join) in twj.joins.iter_mut().enumerate() {
+        if let TableFactor::NestedJoin { table_with_joins, .. } = &mut join.relation {
+            take_on_delta(table_with_joins, &[path, &[j + 1]].concat(), out);
+        }
+        let mut taken = Vec::new();
+        take_join_conjuncts(join, &mut taken, &|e| has_delta(e));
+        if !taken.is_empty() {
+            out.push((path.to_vec(), j, join.join_operator.clone(), taken));
+        }
     }
 }
 

@@ -127,6 +127,25 @@ SELECT statements, mismatches FROM oj_random(300);
 SELECT (SELECT count(*) FROM tv_fj) > 0 AS fj_has_rows, (SELECT count(*) FROM tv_chain) > 0 AS chain_has_rows;
 :check;
 
+-- the join condition reads a table: a ban takes a match away, an unban gives it back
+CREATE TABLE ban (id int PRIMARY KEY, b_id int);
+CREATE TABLE tv_ban AS
+SELECT a.id || ':' || coalesce(b.id::text, '-') AS pk_ban
+  FROM a LEFT JOIN b ON a.i = b.i AND NOT EXISTS (SELECT 1 FROM ban WHERE ban.b_id = b.id);
+TRUNCATE a, b;
+INSERT INTO a VALUES (1, 1, 0), (2, 2, 0);
+INSERT INTO b VALUES (1, 1, 0), (2, 1, 0), (3, 2, 0);
+SELECT * FROM tv_check('ban');
+INSERT INTO ban VALUES (1, 3);
+SELECT * FROM tv_check('ban');
+SELECT * FROM tv_ban WHERE pk_ban LIKE '2:%';
+INSERT INTO ban VALUES (2, 1), (3, 2);
+SELECT * FROM tv_check('ban');
+DELETE FROM ban WHERE id = 1;
+SELECT * FROM tv_check('ban');
+TRUNCATE ban;
+SELECT * FROM tv_check('ban');
+
 -- refused: a key only the nullable side computes (NULL, or one key for
 -- every row without a match), and a USING join the NULL row would need
 CREATE FUNCTION oj_refused(sql text) RETURNS text LANGUAGE plpgsql AS $$

@@ -10,7 +10,9 @@ use super::support::{check_key_query, outputs, parse_key_query, planned};
 use crate::{plan, ErrorKind};
 
 /// (what, key, view, [(relation, key query)])
-const CORPUS: &[(&str, &str, &str, &[(&str, &str)])] = &[
+type Case = (&'static str, &'static str, &'static str, &'static [(&'static str, &'static str)]);
+
+const CORPUS: &[Case] = &[
     ("left_join_key_both_sides", "pk_lj", "SELECT ((a.id || ':'::text) || COALESCE((b.id)::text, '-'::text)) AS pk_lj, a.i, b.i AS bi FROM (s.a a LEFT JOIN s.b b ON ((a.i = b.i)))", &[
         ("s.a", "SELECT ((a.id || ':'::TEXT) || COALESCE((b.id)::TEXT, '-'::TEXT)) FROM (pg_tviews_delta AS a LEFT JOIN s.b AS b ON ((a.i = b.i)))"),
         ("s.b", "SELECT ((a.id || ':'::TEXT) || COALESCE((b.id)::TEXT, '-'::TEXT)) FROM (s.a AS a JOIN pg_tviews_delta AS b ON ((a.i = b.i))) UNION SELECT ((a.id || ':'::TEXT) || COALESCE((b.id)::TEXT, '-'::TEXT)) FROM (s.a AS a LEFT JOIN s.b AS b ON false) WHERE EXISTS (SELECT 1 FROM pg_tviews_delta AS b WHERE (a.i = b.i))"),
@@ -62,6 +64,12 @@ const CORPUS: &[(&str, &str, &str, &[(&str, &str)])] = &[
         ("s.a", "SELECT ((x.id || ':'::TEXT) || COALESCE((a.id)::TEXT, '-'::TEXT) || COALESCE((b.id)::TEXT, '-'::TEXT)) FROM (s.x AS x JOIN (pg_tviews_delta AS a LEFT JOIN s.b AS b ON ((a.i = b.i))) ON ((x.i = a.i))) UNION SELECT ((x.id || ':'::TEXT) || COALESCE((a.id)::TEXT, '-'::TEXT) || COALESCE((b.id)::TEXT, '-'::TEXT)) FROM (s.x AS x LEFT JOIN (s.a AS a LEFT JOIN s.b AS b ON ((a.i = b.i))) ON false) WHERE EXISTS (SELECT 1 FROM (pg_tviews_delta AS a LEFT JOIN s.b AS b ON ((a.i = b.i))) WHERE (x.i = a.i))"),
         ("s.b", "SELECT ((x.id || ':'::TEXT) || COALESCE((a.id)::TEXT, '-'::TEXT) || COALESCE((b.id)::TEXT, '-'::TEXT)) FROM (s.x AS x JOIN (s.a AS a JOIN pg_tviews_delta AS b ON ((a.i = b.i))) ON ((x.i = a.i))) UNION SELECT ((x.id || ':'::TEXT) || COALESCE((a.id)::TEXT, '-'::TEXT) || COALESCE((b.id)::TEXT, '-'::TEXT)) FROM (s.x AS x JOIN (s.a AS a LEFT JOIN s.b AS b ON false) ON ((x.i = a.i))) WHERE EXISTS (SELECT 1 FROM pg_tviews_delta AS b WHERE (a.i = b.i)) UNION SELECT ((x.id || ':'::TEXT) || COALESCE((a.id)::TEXT, '-'::TEXT) || COALESCE((b.id)::TEXT, '-'::TEXT)) FROM (s.x AS x LEFT JOIN (s.a AS a LEFT JOIN s.b AS b ON ((a.i = b.i))) ON false) WHERE EXISTS (SELECT 1 FROM (s.a AS a JOIN pg_tviews_delta AS b ON ((a.i = b.i))) WHERE (x.i = a.i))"),
     ]),
+    // the condition reads a table: a ban takes the user's match away
+    ("outer_join_condition_reads_a_table", "pk_x", "SELECT ((p.pk_post || ':'::text) || COALESCE((u.pk_user)::text, '-'::text)) AS pk_x FROM (s.tb_post p LEFT JOIN s.tb_user u ON (((u.pk_user = p.fk_user) AND (NOT (EXISTS ( SELECT 1 FROM s.tb_ban b WHERE (b.fk_user = u.pk_user)))))))", &[
+        ("s.tb_post", "SELECT ((p.pk_post || ':'::TEXT) || COALESCE((u.pk_user)::TEXT, '-'::TEXT)) FROM (pg_tviews_delta AS p LEFT JOIN s.tb_user AS u ON (((u.pk_user = p.fk_user) AND (NOT (EXISTS (SELECT 1 FROM s.tb_ban AS b WHERE (b.fk_user = u.pk_user)))))))"),
+        ("s.tb_user", "SELECT ((p.pk_post || ':'::TEXT) || COALESCE((u.pk_user)::TEXT, '-'::TEXT)) FROM (s.tb_post AS p JOIN pg_tviews_delta AS u ON (((u.pk_user = p.fk_user) AND (NOT (EXISTS (SELECT 1 FROM s.tb_ban AS b WHERE (b.fk_user = u.pk_user))))))) UNION SELECT ((p.pk_post || ':'::TEXT) || COALESCE((u.pk_user)::TEXT, '-'::TEXT)) FROM (s.tb_post AS p LEFT JOIN s.tb_user AS u ON false) WHERE EXISTS (SELECT 1 FROM pg_tviews_delta AS u WHERE (u.pk_user = p.fk_user) AND (NOT (EXISTS (SELECT 1 FROM s.tb_ban AS b WHERE (b.fk_user = u.pk_user)))))"),
+        ("s.tb_ban", "SELECT ((p.pk_post || ':'::TEXT) || COALESCE((u.pk_user)::TEXT, '-'::TEXT)) FROM (s.tb_post AS p LEFT JOIN s.tb_user AS u ON (u.pk_user = p.fk_user)) WHERE EXISTS (SELECT 1 FROM pg_tviews_delta AS b WHERE (b.fk_user = u.pk_user)) UNION SELECT ((p.pk_post || ':'::TEXT) || COALESCE((u.pk_user)::TEXT, '-'::TEXT)) FROM (s.tb_post AS p LEFT JOIN s.tb_user AS u ON false) WHERE EXISTS (SELECT 1 FROM s.tb_user AS u WHERE (u.pk_user = p.fk_user) AND EXISTS (SELECT 1 FROM pg_tviews_delta AS b WHERE (b.fk_user = u.pk_user)))"),
+    ]),
 ];
 
 #[test]
@@ -78,7 +86,7 @@ fn outer_join_shapes_get_their_reviewed_key_queries() {
             check_key_query(sql, source, &keys, false);
         }
     }
-    assert_eq!(CORPUS.len(), 12);
+    assert_eq!(CORPUS.len(), 13);
 }
 
 /// The NULL-extended branch is there exactly when a write to the nullable
@@ -102,6 +110,8 @@ fn a_null_extended_branch_only_where_it_can_find_more() {
         ("left_join_in_a_derived_table", ".b"),
         ("left_join_of_a_grouped_derived_table", ".b"),
         ("anti_join", ".b"),
+        ("outer_join_condition_reads_a_table", ".tb_user"),
+        ("outer_join_condition_reads_a_table", ".tb_ban"),
     ] {
         assert!(extended(query(what, relation)), "{what} / {relation}");
     }
@@ -114,6 +124,8 @@ fn a_null_extended_branch_only_where_it_can_find_more() {
     ] {
         assert!(!extended(query(what, relation)), "{what} / {relation}");
     }
+    // the ban's witness moves from the NULL row's WHERE into its EXISTS
+    assert!(query("outer_join_condition_reads_a_table", ".tb_ban").ends_with("ON false) WHERE EXISTS (SELECT 1 FROM s.tb_user AS u WHERE (u.pk_user = p.fk_user) AND EXISTS (SELECT 1 FROM pg_tviews_delta AS b WHERE (b.fk_user = u.pk_user)))"));
     // the condition's non-equality conjunct stays in the EXISTS
     assert!(query("left_join_extra_non_equality_condition", ".b").contains("WHERE (a.i = b.i) AND (b.v > a.v))"));
     // an anti-join's WHERE on the nullable side is not applied to the NULL row's finder
@@ -146,3 +158,4 @@ fn a_using_outer_join_is_refused_where_the_null_row_matters() {
     assert_eq!(e.kind, ErrorKind::Unsupported);
     assert!(e.message.contains("USING or NATURAL"), "{e}");
 }
+

@@ -390,7 +390,9 @@ class Gen:
         k = self.r.random()
         if k < 0.07:
             return self.refusable(entity)
-        if k < 0.19:
+        if k < 0.15:
+            sql = self.outer_pair(entity)
+        elif k < 0.27:
             self.tag("UNION ALL")
             n = self.r.randint(1, 4)
             roots = [self.r.choice(ROOTS), self.r.choice(ROOTS)]
@@ -411,6 +413,50 @@ class Gen:
         elif k < 0.2:
             self.tag("CTE wrapper")
             sql = f"WITH base AS (\n{sql}\n)\nSELECT b.*\nFROM base b"
+        return sql
+
+    def outer_pair(self, entity):
+        """A row per (root, child) pair of an outer join (LEFT, RIGHT or FULL), maybe
+        chained to the child's referenced table: the key reads both sides
+        (COALESCEd), so a write to either side adds or removes NULL-extended rows.
+        About 1 in 8 keys read only a side the join NULL-extends: refused."""
+        roots = [t for t in ROOTS if children(t)]
+        base = self.r.choice(roots)
+        child, fk = self.r.choice(children(base))
+        ra, ca = self.alias(base), self.alias(child)
+        root, kid = Rel(ra, base, TABLES[base][0]), Rel(ca, child, TABLES[child][0])
+        kind = self.r.choice(["LEFT", "LEFT", "RIGHT", "FULL"])
+        on = f"{ca}.{fk} = {ra}.id"
+        if self.p(0.25):
+            on += f" AND {self.predicate(kid)}"
+            self.tag("outer join ON with a predicate")
+        joins = [f"{kind} JOIN {child} {ca} ON {on}"]
+        scope = [root, kid]
+        key = f"coalesce({ra}.id::text, '-') || ':' || coalesce({ca}.{unique_col(child)}::text, '-')"
+        refs = sorted(c for c in kid.refs if kid.refs[c] != base)
+        if refs and self.p(0.4):
+            col = self.r.choice(refs)
+            target = kid.refs[col]
+            xa = self.alias(target)
+            kind2 = self.r.choice(["LEFT", "LEFT", "FULL"])
+            joins.append(f"{kind2} JOIN {target} {xa} ON {xa}.id = {ca}.{col}")
+            scope.append(Rel(xa, target, TABLES[target][0]))
+            key += f" || ':' || coalesce({xa}.id::text, '-')"
+            self.tag(f"outer join chain {kind.lower()}/{kind2.lower()}")
+        self.tag(f"{kind.lower()} join, key from both sides")
+        if self.p(0.12):
+            # only the side the join NULL-extends: refused (0A000)
+            key = f"{ca}.{unique_col(child)}" if kind == "LEFT" else f"{ra}.id"
+            self.tags = ["refusable: key from the nullable side"] + self.tags
+        items = [f"{key} AS pk_{entity}"]
+        for i in range(self.r.randint(1, 4)):
+            e, typ = self.expr(scope, 1)
+            items.append(f"{e} AS {self.colname(typ, i)}")
+        sql = "SELECT " + ",\n       ".join(items) + f"\nFROM {base} {ra}\n" + "\n".join(joins)
+        if self.p(0.3):
+            sql += f"\nWHERE {self.predicate(self.r.choice(scope))}"
+            self.tag("WHERE over an outer join")
+        self.root_table = None
         return sql
 
     def refusable(self, entity):
