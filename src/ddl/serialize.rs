@@ -41,6 +41,7 @@
 //!   with the view as committed now and fails with 40001 when they differ
 //!   (a concurrent write to rows it reads): retried, the CREATE succeeds.
 //!   When they are equal, the table already is the view.
+//!
 //! `pg_tviews_convert_table` takes the lock before it brings the table in
 //! line with the view (the same rebuild), so it is exact the same way.
 //!

@@ -45,6 +45,7 @@
 //!   reaches tv_author directly and through tv_post) or reads the source
 //!   twice (a self-join; INSERT ... ON CONFLICT fires two triggers), so in
 //!   that statement those TVIEWs are locked whole from the start.
+//!
 //! What remains is what cannot be known in advance: a transaction past its
 //! budget, a TRUNCATE after writes in the same transaction, or a first
 //! statement of a session that writes two sources of one TVIEW (a writable

@@ -8,6 +8,10 @@
 #   run rr:          REPEATABLE READ
 #   run rc-deferred: READ COMMITTED, half the transactions with
 #                    SET LOCAL pg_tviews.refresh_mode = deferred
+#   runs single and single-connect: one single-row write per transaction,
+#                    no deadlock allowed; single-connect connects anew for
+#                    each transaction (pgbench -C), so every write is the
+#                    first of its session, the one that loads pg_tviews
 # Tests: per run, one that pgbench completed (no client aborted on another
 # error, no transaction failed after its retries), and one per TVIEW.
 # Last line: "N passed, N failed".
@@ -69,19 +73,21 @@ SELECT deadlocks FROM pg_stat_database WHERE datname = current_database();
 SQL
 }
 
-# run NAME SCRIPT ISOLATION DEFERRED_PCT [no-deadlock]: one pgbench run, then the checks.
-# Deadlocks are detected after 20ms instead of 1s (pgbench retries them).  With
-# "no-deadlock", a deadlock during the run is a failure (pg_stat_database.deadlocks).
+# run NAME SCRIPT ISOLATION DEFERRED_PCT [no-deadlock [connect]]: one pgbench run, then
+# the checks.  Deadlocks are detected after 20ms instead of 1s (pgbench retries them).
+# With "no-deadlock", a deadlock during the run is a failure (pg_stat_database.deadlocks);
+# with "connect", each transaction has its own connection (half as many per client).
 run() {
-    local name="$1" script="$2" iso="$3" pct="$4" log="$WORK/$1.log" rc=0 d0 d1
+    local name="$1" script="$2" iso="$3" pct="$4" log="$WORK/$1.log" rc=0 d0 d1 txns="$TXNS" connect=()
+    if [ "${6:-}" = connect ]; then connect=(-C); txns=$(( (TXNS + 1) / 2 )); fi
     d0="$(deadlocks)"
     PGOPTIONS="-c default_transaction_isolation=${iso// /\\ } -c lock_timeout=60s -c deadlock_timeout=20ms" \
-        "$PGBIN/pgbench" -n -d "$DB" -f "$DIR/$script" -c "$CLIENTS" -j "$CLIENTS" \
-        -t "$TXNS" --random-seed="$SEED" --max-tries=100 \
+        "$PGBIN/pgbench" -n "${connect[@]}" -d "$DB" -f "$DIR/$script" -c "$CLIENTS" -j "$CLIENTS" \
+        -t "$txns" --random-seed="$SEED" --max-tries=100 \
         -D nusers=6 -D nposts=30 -D ncomments=80 -D deferred_pct="$pct" >"$log" 2>&1 || rc=$?
     d1="$(deadlocks)"
     echo "  $name: deadlocks detected: $((d1 - d0))"
-    pgbench_result "$name" "$log" "$rc" "pgbench ran $((CLIENTS * TXNS)) transactions ($iso, $script, $pct% deferred)"
+    pgbench_result "$name" "$log" "$rc" "pgbench ran $((CLIENTS * txns)) transactions ($iso, $script, $pct% deferred)"
     if [ "${5:-}" = no-deadlock ]; then
         if [ "$((d1 - d0))" -eq 0 ]; then
             ok "$name: no deadlock between single-row writers"
@@ -97,5 +103,6 @@ run rc writes.pgbench "read committed" 0
 run rr writes.pgbench "repeatable read" 0
 run rc-deferred writes.pgbench "read committed" 50
 run single single.pgbench "read committed" 50 no-deadlock
+run single-connect single.pgbench "read committed" 50 no-deadlock connect
 echo "concurrency: took $((SECONDS - START))s"
 finish
