@@ -12,11 +12,11 @@
 //! COMMIT then finds tv_x unlocked; writers that come later wait for the
 //! DROP and find tv_x gone.
 //!
-//! Which TVIEWs a DROP reaches: those whose table it names and, as CASCADE
-//! may, those reading a relation it names or a TVIEW so reached.  Their
-//! sources are locked, except the relations named (DROP locks those
-//! itself, ACCESS EXCLUSIVE).  A name that does not resolve is skipped:
-//! DROP itself reports it.  Other ways of dropping a TVIEW (DROP SCHEMA ...
+//! Which TVIEWs a DROP reaches: those whose table it names (if the user
+//! owns it: DROP checks that) and, with CASCADE, those reading a relation
+//! it names or a TVIEW so reached.  Their sources are locked, except the
+//! relations named (DROP locks those itself, ACCESS EXCLUSIVE).  A name
+//! that does not resolve is skipped: DROP itself reports it.  Other ways of dropping a TVIEW (DROP SCHEMA ...
 //! CASCADE, DROP OWNED) are not seen here (docs/concurrency.md).
 
 use std::collections::BTreeSet;
@@ -53,7 +53,8 @@ pub unsafe extern "C-unwind" fn pg_tviews_on_drop_start(fcinfo: pg_sys::Function
     }
     let named = named_relations((*stmt).objects);
     if !named.is_empty() {
-        serialize::lock_for_ddl(&sources_to_lock(&named));
+        let cascade = (*stmt).behavior == pg_sys::DropBehavior::DROP_CASCADE;
+        serialize::lock_for_ddl(&sources_to_lock(&named, cascade));
     }
     pg_sys::Datum::from(0)
 }
@@ -99,8 +100,10 @@ fn owned(rel: pg_sys::Oid) -> bool {
     .unwrap_or(false)
 }
 
-/// The sources of every TVIEW the DROP of `named` reaches, less `named`.
-fn sources_to_lock(named: &BTreeSet<u32>) -> Vec<pg_sys::Oid> {
+/// The sources of every TVIEW the DROP of `named` reaches, less `named`:
+/// with `cascade`, also the TVIEWs reading what it drops (without it such
+/// a DROP fails, and must not lock their sources on the way).
+fn sources_to_lock(named: &BTreeSet<u32>, cascade: bool) -> Vec<pg_sys::Oid> {
     let tviews = catalog::registered();
     let mut gone: BTreeSet<u32> = named.clone();
     let mut reached: Vec<usize> = Vec::new();
@@ -110,7 +113,8 @@ fn sources_to_lock(named: &BTreeSet<u32>) -> Vec<pg_sys::Oid> {
             .enumerate()
             .filter(|(i, t)| {
                 !reached.contains(i)
-                    && (gone.contains(&t.table_oid.to_u32()) || t.dependencies.iter().any(|d| gone.contains(&d.to_u32())))
+                    && (gone.contains(&t.table_oid.to_u32())
+                        || (cascade && t.dependencies.iter().any(|d| gone.contains(&d.to_u32()))))
             })
             .map(|(i, _)| i)
             .collect();
