@@ -95,7 +95,21 @@ const SESSION_DEPENDENT: &[&str] = &[
     "database_to_xml",
     "database_to_xmlschema",
     "database_to_xml_and_xmlschema",
+    // SQL's own functions without parentheses, parsed as calls
+    "current_date",
+    "current_time",
+    "current_timestamp",
+    "localtime",
+    "localtimestamp",
+    "current_user",
+    "current_role",
+    "session_user",
+    "user",
+    "system_user",
 ];
+
+/// Calls in SQL's grammar that are expressions, not functions to look up.
+const GRAMMAR_CALLS: &[&str] = &["coalesce", "nullif", "greatest", "least"];
 
 fn session_dependent(name: &str) -> bool {
     SESSION_DEPENDENT.contains(&name) || (name.starts_with("has_") && name.ends_with("_privilege"))
@@ -261,6 +275,12 @@ fn string_body(f: &Function) -> Verdict {
     }
     let mut calls = Vec::new();
     for name in &names.functions {
+        if let Some(call) = session_dependent_name(name) {
+            return Verdict::Refused(format!("calls {call}, which {SESSION_REASON}"));
+        }
+        if matches!(name.as_slice(), [one] if GRAMMAR_CALLS.contains(&one.as_str())) {
+            continue;
+        }
         let found = functions_named(name, &f.search_path);
         if found.is_empty() {
             return Verdict::Refused(format!("calls {}, which cannot be found", shown(name)));

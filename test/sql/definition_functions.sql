@@ -100,13 +100,17 @@ CREATE TABLE tv_priv AS SELECT i.pk_item AS pk_priv, has_table_privilege(i.name,
 CREATE FUNCTION tenant_of(int) RETURNS text STABLE LANGUAGE sql BEGIN ATOMIC SELECT current_setting('app.tenant', true) || $1; END;
 CREATE TABLE tv_tenant AS SELECT i.pk_item AS pk_tenant, tenant_of(i.tag) AS t FROM tb_item i;
 \echo :LAST_ERROR_SQLSTATE
+-- a string body calling SQL's clock
+CREATE FUNCTION stamped(text) RETURNS text STABLE LANGUAGE sql AS $$ SELECT $1 || current_timestamp::text $$;
+CREATE TABLE tv_stamp AS SELECT i.pk_item AS pk_stamp, stamped(i.name) AS s FROM tb_item i;
+\echo :LAST_ERROR_SQLSTATE
 SELECT count(*) AS refused_left_behind FROM pg_tview_meta WHERE schema_name = 'app';
 
 -- allowed: an IMMUTABLE function in any language, SQL functions that read
 -- no table (string or BEGIN ATOMIC body, STABLE or not), a user aggregate
 -- over such functions, pg_catalog functions; all maintained.
 CREATE FUNCTION shout(text) RETURNS text IMMUTABLE LANGUAGE plpgsql AS $$ BEGIN RETURN upper($1) || '!'; END $$;
-CREATE FUNCTION tagged(text) RETURNS text STABLE LANGUAGE sql AS $$ SELECT 'tag:' || lower($1) $$;
+CREATE FUNCTION tagged(text) RETURNS text STABLE LANGUAGE sql AS $$ SELECT 'tag:' || coalesce(nullif(lower($1), ''), greatest('none', least($1, 'x'))) $$;
 CREATE FUNCTION doubled(numeric) RETURNS numeric STABLE LANGUAGE sql BEGIN ATOMIC SELECT $1 * 2; END;
 CREATE FUNCTION concat_sep(text, text) RETURNS text IMMUTABLE LANGUAGE sql AS $$ SELECT CASE WHEN $1 IS NULL THEN $2 ELSE $1 || ',' || $2 END $$;
 CREATE AGGREGATE joined(text) (SFUNC = concat_sep, STYPE = text);
