@@ -33,7 +33,8 @@ pub struct BodyNames {
     pub functions: Vec<Name>,
     /// Types named in casts that are not built into the grammar.
     pub types: Vec<Name>,
-    /// `OPERATOR(schema.op)` uses.
+    /// Operators: `OPERATOR(schema.op)` as two parts, plain symbols
+    /// (`+`, `||`; also `AND`, which no operator is named) as one.
     pub operators: Vec<Name>,
     /// Casts of a non-constant to a name-resolving `reg*` type.
     pub name_casts: Vec<String>,
@@ -166,6 +167,9 @@ impl Visitor for Finder {
             Expr::BinaryOp { op: BinaryOperator::PGCustomBinaryOperator(parts), .. } => {
                 push(&mut self.names.operators, parts.clone())
             }
+            // A plain symbol is looked up through the search_path too.
+            Expr::BinaryOp { op, .. } => push(&mut self.names.operators, vec![op.to_string()]),
+            Expr::UnaryOp { op, .. } => push(&mut self.names.operators, vec![op.to_string()]),
             _ => {}
         }
         ControlFlow::Continue(())
@@ -212,7 +216,7 @@ mod tests {
         assert!(found.relations.is_empty());
         assert_eq!(found.functions, names(&[&["upper"], &["app", "f"], &["generate_series"]]));
         assert_eq!(found.types, names(&[&["app", "t"]]));
-        assert_eq!(found.operators, names(&[&["app", "+"]]));
+        assert_eq!(found.operators, names(&[&["||"], &["app", "+"]]));
     }
 
     #[test]

@@ -148,9 +148,9 @@ pub fn check(view: pg_sys::Oid, entity: &str, canonical: &str) {
         }
     }
     // Built-in functions are pinned: the rule records no dependency on
-    // them, so the session-dependent ones are found in the text.
-    if let Some(name) = session_call(canonical) {
-        refuse(entity, &name, SESSION_REASON, None);
+    // them, so the session-dependent and volatile ones are found in the text.
+    if let Some((name, why)) = body_names(canonical).ok().and_then(|n| builtin_refusal(&n.functions)) {
+        refuse(entity, &name, why, None);
     }
     let mut queue: Vec<(pg_sys::Oid, Option<String>)> =
         referenced("pg_catalog.pg_rewrite", &rule_oids(view)).0.into_iter().map(|f| (f, None)).collect();
@@ -216,10 +216,22 @@ fn verdict(oid: pg_sys::Oid, f: &Function) -> Verdict {
 
 const SESSION_REASON: &str = "depends on the session that runs it (its settings, roles, names or time)";
 
-/// A call, by a one-part name (how built-in functions are printed), of a
-/// `SESSION_DEPENDENT` function in `sql`.
-fn session_call(sql: &str) -> Option<String> {
-    body_names(sql).ok()?.functions.iter().find_map(session_dependent_name)
+/// Among calls by one-part names (how built-ins are printed), the first
+/// of a `SESSION_DEPENDENT` or volatile built-in, with the reason.
+fn builtin_refusal(functions: &[Name]) -> Option<(String, &'static str)> {
+    if let Some(name) = functions.iter().find_map(session_dependent_name) {
+        return Some((name, SESSION_REASON));
+    }
+    let one_part: Vec<String> = functions.iter().filter(|n| n.len() == 1).map(|n| n[0].clone()).collect();
+    text_list(
+        "SELECT p.proname::text FROM pg_catalog.pg_proc p \
+         WHERE p.pronamespace = 'pg_catalog'::pg_catalog.regnamespace AND p.provolatile = 'v' \
+           AND p.proname = ANY ($1) ORDER BY 1 LIMIT 1",
+        &[one_part.into()],
+    )
+    .into_iter()
+    .next()
+    .map(|name| (name, "is volatile"))
 }
 
 fn session_dependent_name(name: &Name) -> Option<String> {
@@ -245,8 +257,8 @@ fn atomic_body(oid: pg_sys::Oid) -> Verdict {
     let Some(Ok(names)) = statements.map(body_names) else {
         return Verdict::Refused("has a body pg_tviews cannot analyse".into());
     };
-    match names.functions.iter().find_map(session_dependent_name) {
-        Some(call) => Verdict::Refused(format!("calls {call}, which {SESSION_REASON}")),
+    match builtin_refusal(&names.functions) {
+        Some((call, why)) => Verdict::Refused(format!("calls {call}, which {why}")),
         None => Verdict::Allowed(calls),
     }
 }
@@ -288,7 +300,7 @@ fn string_body(f: &Function) -> Verdict {
         calls.extend(found);
     }
     for name in &names.operators {
-        calls.extend(operators_named(name));
+        calls.extend(operators_named(name, &f.search_path));
     }
     Verdict::Allowed(calls)
 }
@@ -355,21 +367,28 @@ fn aggregate_support(aggregate: pg_sys::Oid) -> Vec<pg_sys::Oid> {
     )
 }
 
-/// The functions a name in a body can mean when it runs: qualified, in
-/// that schema; unqualified, in `pg_catalog`, the function's own
-/// search_path and the creating session's (where CREATE's first fill
-/// finds it).
+/// The schemas an unqualified name in a body can resolve in: `pg_catalog`,
+/// the function's own search_path, and the creating session's (where
+/// CREATE's first fill finds it).
+fn search_schemas(own_path: &[String]) -> Vec<String> {
+    let mut schemas = vec!["pg_catalog".to_string()];
+    schemas.extend(own_path.iter().cloned());
+    schemas.extend(text_list("SELECT s::text FROM pg_catalog.unnest(pg_catalog.current_schemas(false)) AS s", &[]));
+    schemas
+}
+
+/// `schema.name` in that schema, `name` wherever `search_schemas` says.
+fn schemas_and_name<'a>(name: &'a Name, own_path: &[String]) -> Option<(Vec<String>, &'a String)> {
+    match name.as_slice() {
+        [schema, object] => Some((vec![schema.clone()], object)),
+        [object] => Some((search_schemas(own_path), object)),
+        _ => None,
+    }
+}
+
+/// The functions a name in a body can mean when it runs.
 fn functions_named(name: &Name, own_path: &[String]) -> Vec<pg_sys::Oid> {
-    let (schemas, proname) = match name.as_slice() {
-        [schema, proname] => (vec![schema.clone()], proname),
-        [proname] => {
-            let mut schemas = vec!["pg_catalog".to_string()];
-            schemas.extend(own_path.iter().cloned());
-            schemas.extend(text_list("SELECT s::text FROM pg_catalog.unnest(pg_catalog.current_schemas(false)) AS s", &[]));
-            (schemas, proname)
-        }
-        _ => return Vec::new(),
-    };
+    let Some((schemas, proname)) = schemas_and_name(name, own_path) else { return Vec::new() };
     oid_list(
         "SELECT p.oid FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace \
          WHERE p.proname = $1 AND n.nspname = ANY ($2)",
@@ -377,16 +396,13 @@ fn functions_named(name: &Name, own_path: &[String]) -> Vec<pg_sys::Oid> {
     )
 }
 
-fn operators_named(name: &Name) -> Vec<pg_sys::Oid> {
-    let (schema, op) = match name.as_slice() {
-        [schema, op] => (schema.as_str(), op.as_str()),
-        [op] => ("pg_catalog", op.as_str()),
-        _ => return Vec::new(),
-    };
+/// The functions behind the operators a symbol in a body can mean.
+fn operators_named(name: &Name, own_path: &[String]) -> Vec<pg_sys::Oid> {
+    let Some((schemas, op)) = schemas_and_name(name, own_path) else { return Vec::new() };
     oid_list(
         "SELECT o.oprcode::oid FROM pg_catalog.pg_operator o JOIN pg_catalog.pg_namespace n ON n.oid = o.oprnamespace \
-         WHERE n.nspname = $1 AND o.oprname = $2",
-        &[schema.into(), op.into()],
+         WHERE o.oprname = $1 AND n.nspname = ANY ($2)",
+        &[op.as_str().into(), schemas.into()],
     )
 }
 

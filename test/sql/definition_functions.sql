@@ -104,6 +104,21 @@ CREATE TABLE tv_tenant AS SELECT i.pk_item AS pk_tenant, tenant_of(i.tag) AS t F
 CREATE FUNCTION stamped(text) RETURNS text STABLE LANGUAGE sql AS $$ SELECT $1 || current_timestamp::text $$;
 CREATE TABLE tv_stamp AS SELECT i.pk_item AS pk_stamp, stamped(i.name) AS s FROM tb_item i;
 \echo :LAST_ERROR_SQLSTATE
+-- a plain operator symbol in a body resolves through the function's own
+-- search_path, here to an operator whose function reads a table
+CREATE TYPE mood AS ENUM ('sad', 'happy');
+CREATE FUNCTION mood_rank(mood, int) RETURNS int STABLE LANGUAGE sql AS $$ SELECT (SELECT count(*)::int FROM app.tb_tag) + $2 $$;
+CREATE OPERATOR app.+ (LEFTARG = mood, RIGHTARG = int, FUNCTION = app.mood_rank);
+CREATE FUNCTION mood_plus(mood, int) RETURNS int STABLE LANGUAGE sql SET search_path = app AS $$ SELECT $1 + $2 $$;
+CREATE TABLE tv_mood AS SELECT i.pk_item AS pk_mood, mood_plus('happy', i.tag) AS m FROM tb_item i;
+\echo :LAST_ERROR_SQLSTATE
+-- volatile built-ins, which the rule records no dependency on: in the
+-- definition and in a BEGIN ATOMIC body
+CREATE TABLE tv_setc AS SELECT i.pk_item AS pk_setc, set_config('app.x', i.name, true) AS s FROM tb_item i;
+\echo :LAST_ERROR_SQLSTATE
+CREATE FUNCTION noisy(text) RETURNS text STABLE LANGUAGE sql BEGIN ATOMIC SELECT set_config('app.x', $1, true); END;
+CREATE TABLE tv_noisy AS SELECT i.pk_item AS pk_noisy, noisy(i.name) AS s FROM tb_item i;
+\echo :LAST_ERROR_SQLSTATE
 SELECT count(*) AS refused_left_behind FROM pg_tview_meta WHERE schema_name = 'app';
 
 -- allowed: an IMMUTABLE function in any language, SQL functions that read
