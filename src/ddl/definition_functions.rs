@@ -30,7 +30,12 @@
 //! `reg*` input functions and `to_reg*` (a cast of a non-constant to a
 //! `reg*` type is refused, the functions are in `SESSION_DEPENDENT`), and
 //! a non-SQL function's own queries (allowed only when IMMUTABLE, on the
-//! owner's word).  Nothing else a TVIEW may contain looks a name up.
+//! owner's word).  The key statements maintenance builds from the view's
+//! text are parsed again when prepared, but that text is printed with
+//! `search_path = ''`: every relation and every type or function outside
+//! `pg_catalog` is schema-qualified, and the unqualified built-ins resolve
+//! in `pg_catalog`, which the maintenance path lists before `pg_temp`.
+//! Nothing else a TVIEW may contain looks a name up.
 
 use std::collections::HashSet;
 
