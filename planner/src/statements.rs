@@ -65,8 +65,10 @@ fn also_old_cte(delta: Option<Delta>, source: &str) -> String {
 }
 
 /// One row: the distinct non-null keys as an array (NULL when none), their
-/// number, the table's row estimate (for the full-refresh threshold), and
-/// the sorted ids of the key locks (`key_lock_seed` hashed with each key).
+/// number, the table's row estimate (for the full-refresh threshold), the
+/// sorted ids of the key locks (`key_lock_seed` hashed with each key), and
+/// whether the key query found a NULL key (the view may then have a row
+/// without a key, which the caller checks).
 /// For an UPDATE, when the columns the TVIEW reads are known, a one-time
 /// check skips all the work if none of them changed (see `update_gate`).
 pub fn key_statement(
@@ -150,9 +152,11 @@ fn keys_select(cte: &str, key_query: &str, table_oid: u32, changed: &str, key_lo
                 (SELECT c.reltuples FROM pg_catalog.pg_class c WHERE c.oid = {table_oid}::pg_catalog.oid), \
                 (SELECT pg_catalog.array_agg(h ORDER BY h) FROM (SELECT DISTINCT \
                         pg_catalog.hashtextextended(k::text, {key_lock_seed}::int8) AS h \
-                        FROM pg_catalog.unnest(ks) AS k) AS pg_tviews_h) \
-         FROM (SELECT pg_catalog.array_agg(DISTINCT k) AS ks \
-               FROM ({key_query}) AS pg_tviews_keys(k) WHERE k IS NOT NULL{changed}) AS pg_tviews_agg"
+                        FROM pg_catalog.unnest(ks) AS k) AS pg_tviews_h), \
+                COALESCE(nulls, false) \
+         FROM (SELECT pg_catalog.array_agg(DISTINCT k) FILTER (WHERE k IS NOT NULL) AS ks, \
+                      pg_catalog.bool_or(k IS NULL) AS nulls \
+               FROM ({key_query}) AS pg_tviews_keys(k) WHERE true{changed}) AS pg_tviews_agg"
     )
 }
 
@@ -218,27 +222,53 @@ pub fn key_check_statement(key_query: &str, source_schema: &str, source_name: &s
 
 /// Refresh the rows among the keys `$1` in one statement: the view is
 /// computed once for them, rows it no longer has are deleted, rows that
-/// differ are upserted.  Returns one row: (deleted, inserted, updated).
+/// differ are upserted.  Returns one row: (deleted, inserted, updated,
+/// duplicate); see `duplicate_cte` for the last.
 pub fn refresh_keyed(t: &Target) -> String {
     let key = quote_ident(t.key);
     let table = t.table_sql();
     format!(
-        "WITH fresh AS MATERIALIZED (SELECT s.* FROM {view} AS s WHERE s.{key} = ANY ($1)), \
-              deleted AS (DELETE FROM {table} AS d WHERE d.{key} = ANY ($1) \
+        "WITH fresh AS MATERIALIZED (SELECT s.* FROM {view} AS s WHERE s.{key} = ANY ($1)), {dup}, \
+              deleted AS (DELETE FROM {table} AS d WHERE d.{key} = ANY ($1) {unique} \
                             AND NOT EXISTS (SELECT 1 FROM fresh AS f WHERE f.{key} = d.{key}) RETURNING 1), \
-              written AS (INSERT INTO {table} AS t SELECT * FROM fresh \
+              written AS (INSERT INTO {table} AS t SELECT * FROM fresh WHERE true {unique} \
                             ON CONFLICT ({key}) {action} RETURNING (t.xmax = 0) AS inserted) \
          SELECT (SELECT pg_catalog.count(*) FROM deleted), \
-                pg_catalog.count(*) FILTER (WHERE inserted), pg_catalog.count(*) FILTER (WHERE NOT inserted) FROM written",
+                pg_catalog.count(*) FILTER (WHERE inserted), pg_catalog.count(*) FILTER (WHERE NOT inserted), \
+                (SELECT k FROM {DUPLICATE_CTE}) FROM written",
         view = t.view_sql(),
+        dup = duplicate_cte(t),
+        unique = UNIQUE_GUARD,
         action = on_conflict(t),
+    )
+}
+
+/// The CTE naming the first key the fresh rows hold more than once.
+const DUPLICATE_CTE: &str = "pg_tviews_duplicate";
+
+/// ` AND NOT EXISTS (<a duplicate key>)`: a write step runs only when
+/// the fresh rows have unique keys.
+const UNIQUE_GUARD: &str = "AND NOT EXISTS (SELECT 1 FROM pg_tviews_duplicate)";
+
+/// `pg_tviews_duplicate AS (...)`: one key (as text) that more than one
+/// fresh row has, if any.  The table's primary key would not catch every
+/// such key (an upsert's ON CONFLICT and an UPDATE ... FROM fold them into
+/// one row), so the writing statement checks them itself: with a
+/// duplicate it writes nothing and returns the key, and the caller raises
+/// 23505 as a unique index would.
+fn duplicate_cte(t: &Target) -> String {
+    let key = quote_ident(t.key);
+    format!(
+        "{DUPLICATE_CTE} AS (SELECT f.{key}::text AS k FROM fresh AS f GROUP BY f.{key} \
+         HAVING pg_catalog.count(*) > 1 LIMIT 1)"
     )
 }
 
 /// Rebuild the whole table in one statement: the view is computed once,
 /// and joined by key (hash joins) to delete the rows it no longer has,
 /// update the rows that differ and insert the new ones; identical rows are
-/// not written.  Returns one row: (deleted, inserted, updated).
+/// not written.  Returns one row: (deleted, inserted, updated, duplicate),
+/// as `refresh_keyed`.
 pub fn refresh_all(t: &Target) -> String {
     let key = quote_ident(t.key);
     let table = t.table_sql();
@@ -248,19 +278,22 @@ pub fn refresh_all(t: &Target) -> String {
     } else {
         format!(
             "UPDATE {table} AS t SET {sets} FROM fresh AS f \
-             WHERE f.{key} = t.{key} AND t.* OPERATOR(pg_catalog.*<>) f.* RETURNING 1"
+             WHERE f.{key} = t.{key} AND t.* OPERATOR(pg_catalog.*<>) f.* {UNIQUE_GUARD} RETURNING 1"
         )
     };
     format!(
-        "WITH fresh AS MATERIALIZED (SELECT s.* FROM {view} AS s), \
+        "WITH fresh AS MATERIALIZED (SELECT s.* FROM {view} AS s), {dup}, \
               deleted AS (DELETE FROM {table} AS d \
-                            WHERE NOT EXISTS (SELECT 1 FROM fresh AS f WHERE f.{key} = d.{key}) RETURNING 1), \
+                            WHERE NOT EXISTS (SELECT 1 FROM fresh AS f WHERE f.{key} = d.{key}) {UNIQUE_GUARD} \
+                            RETURNING 1), \
               updated AS ({updated}), \
               inserted AS (INSERT INTO {table} SELECT f.* FROM fresh AS f \
-                             WHERE NOT EXISTS (SELECT 1 FROM {table} AS e WHERE e.{key} = f.{key}) RETURNING 1) \
+                             WHERE NOT EXISTS (SELECT 1 FROM {table} AS e WHERE e.{key} = f.{key}) {UNIQUE_GUARD} \
+                             RETURNING 1) \
          SELECT (SELECT pg_catalog.count(*) FROM deleted), (SELECT pg_catalog.count(*) FROM inserted), \
-                (SELECT pg_catalog.count(*) FROM updated)",
+                (SELECT pg_catalog.count(*) FROM updated), (SELECT k FROM {DUPLICATE_CTE})",
         view = t.view_sql(),
+        dup = duplicate_cte(t),
     )
 }
 

@@ -97,7 +97,12 @@ fn run_key_query(target: &Target, delta: Delta, as_of: Option<StatementStart>) -
         key_query_result()
     });
     plan.execute(&[], false);
+    let nulls = null_key_found();
     let now = key_query_result();
+    if nulls {
+        // After reading the result: this runs a statement of its own.
+        check_no_null_key(&target.tview);
+    }
     match (then, now) {
         (Some(then), Some(now)) => {
             let (keys, count) = keyset::merge(&target.tview, then.keys, now.keys).unwrap_or((then.keys, 0));
@@ -121,6 +126,36 @@ fn key_query_result() -> Option<Found> {
         )
     };
     Some(Found { keys, count: i64::from(count), estimate, lock_ids: locks::id_column(4) })
+}
+
+/// Column 5 of the key statement: the key query met a NULL key.
+fn null_key_found() -> bool {
+    // SAFETY: column 5 of the key statement is a boolean.
+    first_row_datum(5).and_then(|d| unsafe { bool::from_datum(d, false) }).unwrap_or(false)
+}
+
+/// A view row without a key cannot be stored (the key is the primary
+/// key): fail as its NOT NULL constraint would, rather than leave it out.
+/// The view is read only when the key query met a NULL.
+fn check_no_null_key(tview: &Tview) {
+    let view = pg_tviews_planner::quote_qualified(&tview.schema, &tview.view);
+    let key = pg_tviews_planner::quote_ident(&tview.key_column);
+    let found = Spi::get_one::<bool>(&format!("SELECT true FROM {view} AS s WHERE s.{key} IS NULL LIMIT 1"))
+        .ok()
+        .flatten()
+        .unwrap_or(false);
+    if found {
+        raise_with(
+            PgSqlErrorCode::ERRCODE_NOT_NULL_VIOLATION,
+            format!(
+                "null value in key column {} of TVIEW {}",
+                tview.key_column,
+                pg_tviews_planner::quote_qualified(&tview.schema, &tview.table)
+            ),
+            Some(format!("{view} would have a row whose key is NULL.")),
+            Some("The key column of a TVIEW must not be NULL; the write is refused.".into()),
+        );
+    }
 }
 
 /// Below this many keys a statement stays incremental whatever the
@@ -163,6 +198,9 @@ pub fn write(tview: &Tview, work: Work) -> Outcome {
             (true, keys)
         }
     };
+    if let Some(key) = duplicate_key() {
+        raise_duplicate(tview, &key);
+    }
     Outcome {
         full,
         keys,
@@ -194,6 +232,30 @@ fn check_snapshot_sees_all(tview: &Tview, probe: &KeptPlan, args: &[pg_sys::Datu
             Some("Retry the transaction.".into()),
         );
     }
+}
+
+/// Column 4 of the writing statements: a key more than one of the view's
+/// fresh rows has (the statement then wrote nothing).
+fn duplicate_key() -> Option<String> {
+    // SAFETY: column 4 of the writing statements is text.
+    first_row_datum(4).and_then(|d| unsafe { String::from_datum(d, false) })
+}
+
+/// The view gives two rows one key: fail as the TVIEW's unique key would.
+fn raise_duplicate(tview: &Tview, key: &str) -> ! {
+    raise_with(
+        PgSqlErrorCode::ERRCODE_UNIQUE_VIOLATION,
+        format!(
+            "duplicate key value violates the key of TVIEW {}",
+            pg_tviews_planner::quote_qualified(&tview.schema, &tview.table)
+        ),
+        Some(format!(
+            "Key ({})=({key}) is produced by more than one row of {}.",
+            tview.key_column,
+            pg_tviews_planner::quote_qualified(&tview.schema, &tview.view)
+        )),
+        Some("The key column of a TVIEW must be unique in its view; the write is refused.".into()),
+    )
 }
 
 /// Column `n` (an int8 count) of the last result's first row.
