@@ -43,3 +43,22 @@ BEGIN
 END
 $$;
 REVOKE EXECUTE ON FUNCTION _pg_tviews_on_drop_start(), _pg_tviews_forget_dropped(oid[]) FROM PUBLIC;
+
+-- The DDL guard (sql/ddl_guard.sql): DDL that would leave a TVIEW's table,
+-- view or sources unmaintainable is refused.
+CREATE FUNCTION _pg_tviews_ddl_guard() RETURNS event_trigger
+    LANGUAGE c AS 'MODULE_PATHNAME', 'pg_tviews_ddl_guard';
+
+CREATE EVENT TRIGGER pg_tviews_ddl_guard_start ON ddl_command_start
+    WHEN TAG IN ('ALTER TABLE', 'ALTER VIEW', 'ALTER TRIGGER', 'ALTER FOREIGN TABLE',
+                 'CREATE TABLE', 'CREATE FOREIGN TABLE', 'CREATE VIEW', 'CREATE RULE',
+                 'CREATE TRIGGER', 'DROP TRIGGER')
+    EXECUTE FUNCTION _pg_tviews_ddl_guard();
+
+CREATE EVENT TRIGGER pg_tviews_ddl_guard ON ddl_command_end
+    WHEN TAG IN ('ALTER TABLE', 'ALTER VIEW', 'ALTER TRIGGER', 'ALTER FOREIGN TABLE',
+                 'CREATE TABLE', 'CREATE FOREIGN TABLE', 'CREATE VIEW', 'CREATE RULE',
+                 'CREATE TRIGGER', 'DROP TRIGGER')
+    EXECUTE FUNCTION _pg_tviews_ddl_guard();
+
+REVOKE EXECUTE ON FUNCTION _pg_tviews_ddl_guard() FROM PUBLIC;

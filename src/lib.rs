@@ -34,6 +34,7 @@ pgrx::pg_module_magic!();
 
 extension_sql_file!("../sql/catalog.sql", name = "catalog", bootstrap);
 extension_sql_file!("../sql/event_triggers.sql", name = "event_triggers", finalize);
+extension_sql_file!("../sql/ddl_guard.sql", name = "ddl_guard", requires = ["event_triggers"]);
 extension_sql_file!(
     "../sql/ops.sql",
     name = "ops",

@@ -129,8 +129,36 @@ pub unsafe fn deparse_qualified(query: *mut pg_sys::Query) -> String {
     CStr::from_ptr(text).to_string_lossy().into_owned()
 }
 
-/// Run one statement through SPI; any failure is an ERROR naming it.
+thread_local! {
+    /// How many of pg_tviews' own statements are running (see `own_ddl`).
+    static OWN_DDL: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+/// Marks the statements run until dropped as pg_tviews' own, which the
+/// DDL guard lets through (also when an ERROR unwinds past it).
+pub struct OwnDdl(());
+
+pub fn own_ddl() -> OwnDdl {
+    OWN_DDL.with(|d| d.set(d.get() + 1));
+    OwnDdl(())
+}
+
+impl Drop for OwnDdl {
+    fn drop(&mut self) {
+        OWN_DDL.with(|d| d.set(d.get().saturating_sub(1)));
+    }
+}
+
+/// Is a statement of pg_tviews' own running (its DDL on TVIEWs and their
+/// triggers)?
+pub fn running_own_ddl() -> bool {
+    OWN_DDL.with(|d| d.get() > 0)
+}
+
+/// Run one of pg_tviews' own statements through SPI; any failure is an
+/// ERROR naming it.
 pub fn run(sql: &str) {
+    let _own = own_ddl();
     if let Err(e) = pgrx::Spi::run(sql) {
         raise(PgSqlErrorCode::ERRCODE_INTERNAL_ERROR, format!("{e}: {sql}"));
     }

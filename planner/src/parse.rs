@@ -74,6 +74,7 @@ pub(crate) fn is_reserved_keyword(word: &str) -> bool {
 
 /// Parse `sql` (a single SELECT, optionally ending in `;`).
 pub(crate) fn parse_view(sql: &str) -> Result<Query, PlanError> {
+    refuse_by_token(sql)?;
     let sql = quote_top_qualifiers(sql);
     let statements = Parser::parse_sql(&PgCanonical::default(), &sql).map_err(|e| {
         PlanError::new(
@@ -153,6 +154,38 @@ fn refuse_non_deterministic(query: &Query) -> Result<(), PlanError> {
         )),
         ControlFlow::Continue(()) => Ok(()),
     }
+}
+
+/// Constructs refused by their token, because sqlparser does not parse
+/// every form PostgreSQL prints (`REPEATABLE ((1)::double precision)`,
+/// `FROM ONLY t`); both words are reserved, so unquoted they are the
+/// construct:
+/// - TABLESAMPLE reads a random subset of a table's pages or rows: a row
+///   recomputed later would come from another sample;
+/// - ONLY reads a table without its inheritance children, and a table in
+///   an inheritance tree cannot be maintained (writes to a child fire the
+///   child's triggers only).  `FETCH ... ROWS ONLY` is not this ONLY.
+fn refuse_by_token(sql: &str) -> Result<(), PlanError> {
+    let Ok(tokens) = Tokenizer::new(&PgCanonical::default(), sql).tokenize() else {
+        return Ok(()); // the parser will report the problem
+    };
+    let mut previous = None;
+    for t in tokens.iter().filter(|t| !matches!(t, Token::Whitespace(_))) {
+        let keyword = match t {
+            Token::Word(w) if w.quote_style.is_none() => Some(w.keyword),
+            _ => None,
+        };
+        if keyword == Some(Keyword::TABLESAMPLE) {
+            return Err(PlanError::unsupported("TABLESAMPLE")
+                .with_hint("A TVIEW must hold every row of its view; read the whole table."));
+        }
+        if keyword == Some(Keyword::ONLY) && !matches!(previous, Some(Keyword::ROW | Keyword::ROWS)) {
+            return Err(PlanError::unsupported("ONLY (a table read without its inheritance children)")
+                .with_hint("Tables in an inheritance tree cannot be the source of a TVIEW."));
+        }
+        previous = keyword;
+    }
+    Ok(())
 }
 
 struct FunctionFinder;

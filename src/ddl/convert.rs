@@ -53,7 +53,9 @@ fn pg_tviews_convert_table(table_name: &str) -> String {
         );
     }
     let key = format!("pk_{entity}");
+    super::refuse::check_table(&entity, table, &quote_ident(&relname));
     check_key_column(table, &relname, &key);
+    super::refuse::check_key_type(&entity, table, &key);
     let view_name = quote_qualified(&schema, &format!("v_{entity}"));
     let view_oid = Spi::get_one_with_args::<pg_sys::Oid>(
         "SELECT c.oid FROM pg_catalog.pg_class c WHERE c.oid = pg_catalog.to_regclass($1) AND c.relkind = 'v'",
@@ -96,19 +98,21 @@ fn pg_tviews_convert_table(table_name: &str) -> String {
     )
 }
 
+/// `rel`'s columns as text: `name type, ...` in order.
+pub fn describe_columns(rel: pg_sys::Oid) -> String {
+    Spi::get_one_with_args::<String>(
+        "SELECT pg_catalog.string_agg(pg_catalog.quote_ident(attname) || ' ' || \
+                pg_catalog.format_type(atttypid, atttypmod), ', ' ORDER BY attnum) \
+         FROM pg_catalog.pg_attribute WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped",
+        &[rel.into()],
+    )
+    .ok()
+    .flatten()
+    .unwrap_or_default()
+}
+
 fn check_same_columns(table: pg_sys::Oid, view: pg_sys::Oid, relname: &str, view_name: &str) {
-    let describe = |rel: pg_sys::Oid| {
-        Spi::get_one_with_args::<String>(
-            "SELECT pg_catalog.string_agg(pg_catalog.quote_ident(attname) || ' ' || \
-                    pg_catalog.format_type(atttypid, atttypmod), ', ' ORDER BY attnum) \
-             FROM pg_catalog.pg_attribute WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped",
-            &[rel.into()],
-        )
-        .ok()
-        .flatten()
-        .unwrap_or_default()
-    };
-    let (t, v) = (describe(table), describe(view));
+    let (t, v) = (describe_columns(table), describe_columns(view));
     if t != v {
         raise_with(
             PgSqlErrorCode::ERRCODE_DATATYPE_MISMATCH,

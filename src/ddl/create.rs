@@ -19,7 +19,7 @@ use crate::error::{raise, raise_plan, raise_with};
 use crate::pg::{is_single_select, run, SettingsScope};
 use crate::{engine, guc};
 
-use super::{serialize, triggers};
+use super::{refuse, serialize, triggers};
 
 /// PostgreSQL's identifier limit (NAMEDATALEN - 1).
 const MAX_NAME_BYTES: usize = 63;
@@ -28,6 +28,24 @@ thread_local! {
     /// The SELECT exactly as given to pg_tviews_create, recorded as the
     /// definition instead of the deparsed text.
     static GIVEN_DEFINITION: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// Holds the given definition for the CREATE it runs, and forgets it
+/// however that ends (also when an ERROR unwinds past it), so a later
+/// CREATE TABLE AS never records it.
+struct GivenDefinition;
+
+impl GivenDefinition {
+    fn set(definition: String) -> GivenDefinition {
+        GIVEN_DEFINITION.with(|d| *d.borrow_mut() = Some(definition));
+        GivenDefinition
+    }
+}
+
+impl Drop for GivenDefinition {
+    fn drop(&mut self) {
+        GIVEN_DEFINITION.with(|d| d.borrow_mut().take());
+    }
 }
 
 #[pg_extern]
@@ -64,9 +82,10 @@ fn pg_tviews_create(entity: &str, select_sql: &str) -> String {
         "CREATE TABLE {} AS {definition}",
         quote_qualified(&schema, &table_name)
     );
-    GIVEN_DEFINITION.with(|d| *d.borrow_mut() = Some(definition));
-    let run = Spi::run(&sql);
-    GIVEN_DEFINITION.with(|d| d.borrow_mut().take());
+    let run = {
+        let _given = GivenDefinition::set(definition);
+        Spi::run(&sql)
+    };
     if let Err(e) = run {
         raise(PgSqlErrorCode::ERRCODE_INTERNAL_ERROR, format!("could not create TVIEW: {e}"));
     }
@@ -89,7 +108,9 @@ pub fn adopt(table: pg_sys::Oid, view_sql: &str, skip_data: bool) {
             format!("TVIEW entity name \"{entity}\" is too long for its key column {key}"),
         );
     }
+    refuse::check_table(&entity, table, &quote_ident(&relname));
     check_key_column(table, &relname, &key);
+    refuse::check_key_type(&entity, table, &key);
 
     let view_qualified = quote_qualified(&schema, &view);
     run(&format!("CREATE VIEW {view_qualified} AS {view_sql}"));
@@ -144,12 +165,14 @@ fn reads_forced_rls(sources: &[pg_sys::Oid]) -> bool {
 /// functions, the planner's verdict, the tables it reads, the stack.
 pub fn analyse(view_oid: pg_sys::Oid, entity: &str, key: &str) -> Vec<pg_sys::Oid> {
     check_functions(view_oid, entity);
+    refuse::check_system_columns(entity, view_oid);
     let canonical = canonical_viewdef(view_oid);
     let tview_plan = plan(&canonical, key).unwrap_or_else(|e| raise_plan(entity, &canonical, e));
     super::definition_functions::check(view_oid, entity, &canonical);
     let mut sources = Vec::new();
     for source in &tview_plan.sources {
         let oid = source_oid(entity, &source.relation);
+        refuse::check_source(entity, oid, &quote_qualified(&source.relation.schema, &source.relation.name));
         crate::authz::create_source(entity, oid);
         sources.push(oid);
         run(&key_check_statement(

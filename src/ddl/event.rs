@@ -15,8 +15,10 @@ use pgrx::prelude::*;
 use super::create;
 
 thread_local! {
-    /// Deparsed query of the CREATE TABLE AS in progress, by table name.
-    static PENDING: RefCell<Option<(String, String)>> = const { RefCell::new(None) };
+    /// Deparsed query of the CREATE TABLE AS in progress, by table name;
+    /// no query when IF NOT EXISTS found the table already there (the
+    /// statement then creates nothing, and nothing is adopted).
+    static PENDING: RefCell<Option<(String, Option<String>)>> = const { RefCell::new(None) };
 }
 
 #[no_mangle]
@@ -50,11 +52,27 @@ pub unsafe extern "C-unwind" fn pg_tviews_on_create_table_as(
     if !relname.starts_with("tv_") {
         return pg_sys::Datum::from(0);
     }
+    let event = CStr::from_ptr((*data).event).to_bytes();
+    if event == b"ddl_command_start" && (*stmt).if_not_exists && exists((*into).rel) {
+        PENDING.with(|p| *p.borrow_mut() = Some((relname, None)));
+        return pg_sys::Datum::from(0);
+    }
     let query = (*stmt).query;
-    if query.is_null() || (*query).type_ != pg_sys::NodeTag::T_Query {
+    if query.is_null()
+        || (*query).type_ != pg_sys::NodeTag::T_Query
+        || (*(query as *mut pg_sys::Query)).commandType != pg_sys::CmdType::CMD_SELECT
+    {
         crate::error::raise(
             pgrx::PgSqlErrorCode::ERRCODE_FEATURE_NOT_SUPPORTED,
             format!("cannot create TVIEW {relname} from CREATE TABLE AS EXECUTE"),
+        );
+    }
+    if pg_sys::isQueryUsingTempRelation(query as *mut pg_sys::Query) {
+        crate::error::raise_with(
+            pgrx::PgSqlErrorCode::ERRCODE_FEATURE_NOT_SUPPORTED,
+            format!("cannot create TVIEW {relname}: it reads a temporary table"),
+            Some(crate::ddl::refuse::hint_for("a temporary table").into()),
+            None,
         );
     }
     if !(*into).colNames.is_null() {
@@ -65,19 +83,21 @@ pub unsafe extern "C-unwind" fn pg_tviews_on_create_table_as(
             Some("Name the columns with AS in the SELECT list.".into()),
         );
     }
-    let event = CStr::from_ptr((*data).event).to_bytes();
     if event == b"ddl_command_start" {
         let view_sql = crate::pg::deparse_qualified(query as *mut pg_sys::Query);
-        PENDING.with(|p| *p.borrow_mut() = Some((relname, view_sql)));
+        PENDING.with(|p| *p.borrow_mut() = Some((relname, Some(view_sql))));
         return pg_sys::Datum::from(0);
     }
-    let Some(view_sql) = PENDING.with(|p| p.borrow_mut().take())
+    let Some(pending) = PENDING.with(|p| p.borrow_mut().take())
         .and_then(|(name, sql)| (name == relname).then_some(sql))
     else {
         crate::error::raise(
             pgrx::PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
             format!("pg_tviews missed the start of CREATE TABLE {relname}"),
         );
+    };
+    let Some(view_sql) = pending else {
+        return pg_sys::Datum::from(0); // IF NOT EXISTS: PostgreSQL said it skipped
     };
     let table = pg_sys::RangeVarGetRelidExtended(
         (*into).rel,
@@ -88,4 +108,19 @@ pub unsafe extern "C-unwind" fn pg_tviews_on_create_table_as(
     );
     create::adopt(table, &view_sql, (*into).skipData);
     pg_sys::Datum::from(0)
+}
+
+/// Does the relation `rel` names exist already?
+///
+/// # Safety
+/// `rel` is the RangeVar of the running statement.
+unsafe fn exists(rel: *mut pg_sys::RangeVar) -> bool {
+    let found = pg_sys::RangeVarGetRelidExtended(
+        rel,
+        pg_sys::NoLock as pg_sys::LOCKMODE,
+        pg_sys::RVROption::RVR_MISSING_OK,
+        None,
+        std::ptr::null_mut(),
+    );
+    found != pg_sys::InvalidOid
 }

@@ -7,11 +7,14 @@
 //! `pg_tviews_create` runs that same CREATE TABLE AS.  Drops are cleaned
 //! up after the fact by the `sql_drop` event trigger (`drop`).
 
+mod alter_guard;
 mod convert;
 mod definition_functions;
 pub mod create;
 mod drop;
 mod drop_start;
 mod event;
+mod guard_before;
+pub mod refuse;
 mod serialize;
 pub mod triggers;

@@ -18,13 +18,13 @@ use crate::error::raise;
 use crate::pg::{relation_text, run};
 
 /// Trigger name and the rest of its CREATE TRIGGER, per role.
-const SOURCE_TRIGGERS: [(&str, &str); 4] = [
+pub const SOURCE_TRIGGERS: [(&str, &str); 4] = [
     ("pg_tviews_ins", "AFTER INSERT ON {rel} REFERENCING NEW TABLE AS {new}"),
     ("pg_tviews_upd", "AFTER UPDATE ON {rel} REFERENCING OLD TABLE AS {old} NEW TABLE AS {new}"),
     ("pg_tviews_del", "AFTER DELETE ON {rel} REFERENCING OLD TABLE AS {old}"),
     ("pg_tviews_trunc", "AFTER TRUNCATE ON {rel}"),
 ];
-const GUARD_TRIGGER: (&str, &str) = (
+pub const GUARD_TRIGGER: (&str, &str) = (
     "pg_tviews_guard",
     "BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON {rel}",
 );

@@ -42,6 +42,14 @@ const REFUSED: &[(&str, &str, &str, ErrorKind, &str)] = &[
     ("LIMIT in CTE", "pk_x", "WITH top3 AS ( SELECT t.pk FROM s.t t ORDER BY t.v DESC LIMIT 3) SELECT top3.pk AS pk_x FROM top3", Unsupported, "not LATERAL"),
     ("LIMIT in joined derived", "pk_x", "SELECT t.pk AS pk_x, d.v FROM (s.t t JOIN ( SELECT u.fk, u.v FROM s.u u ORDER BY u.v LIMIT 3) d ON ((d.fk = t.pk)))", Unsupported, "not LATERAL"),
     ("LIMIT in derived inside IN", "pk_x", "SELECT t.pk AS pk_x FROM s.t t WHERE (t.g IN ( SELECT d.g FROM ( SELECT u.g FROM s.u u ORDER BY u.v LIMIT 3) d))", Unsupported, "not LATERAL"),
+    // TABLESAMPLE, as pg_get_viewdef prints it
+    ("TABLESAMPLE system", "pk_x", "SELECT t.pk AS pk_x FROM s.t t TABLESAMPLE system ((50)::real)", Unsupported, "TABLESAMPLE"),
+    ("TABLESAMPLE repeatable", "pk_x", "SELECT t.pk AS pk_x FROM s.t t TABLESAMPLE bernoulli ((10)::real) REPEATABLE ((1)::double precision)", Unsupported, "TABLESAMPLE"),
+    ("TABLESAMPLE beside a column named tablesample", "pk_x", "SELECT t.pk AS pk_x FROM s.t t TABLESAMPLE system ((50)::real) WHERE (t.\"tablesample\" = 1)", Unsupported, "TABLESAMPLE"),
+    ("TABLESAMPLE in a joined derived table", "pk_x", "SELECT t.pk AS pk_x, d.v FROM (s.t t JOIN ( SELECT u.fk, u.v FROM s.u u TABLESAMPLE system ((1)::real)) d ON ((d.fk = t.pk)))", Unsupported, "TABLESAMPLE"),
+    // ONLY (inheritance), but not FETCH ... ROWS ONLY
+    ("ONLY a table", "pk_x", "SELECT t.pk AS pk_x FROM ONLY s.t t", Unsupported, "ONLY (a table read without its inheritance children)"),
+    ("ONLY in a join", "pk_x", "SELECT t.pk AS pk_x FROM (s.t t JOIN ONLY s.u u ON ((u.fk = t.pk)))", Unsupported, "ONLY"),
     // WITH RECURSIVE
     ("recursive CTE at top", "pk_x", "WITH RECURSIVE r AS ( SELECT t.pk FROM s.t t UNION ALL SELECT r.pk FROM r) SELECT r.pk AS pk_x FROM r", Unsupported, "WITH RECURSIVE"),
     ("recursive CTE in IN", "pk_x", "SELECT t.pk AS pk_x FROM s.t t WHERE (t.g IN ( WITH RECURSIVE r AS ( SELECT 1 AS n UNION ALL SELECT (r.n + 1) FROM r WHERE (r.n < 3)) SELECT r.n FROM r))", Unsupported, "WITH RECURSIVE"),
@@ -106,7 +114,13 @@ fn unsupported_constructs_are_refused_naming_them() {
             assert!(message.ends_with("cannot be maintained incrementally"), "{what}: {message}");
         }
     }
-    assert_eq!(REFUSED.len(), 67, "refused shapes");
+    assert_eq!(REFUSED.len(), 73, "refused shapes");
+}
+
+#[test]
+fn a_quoted_name_tablesample_is_not_the_clause() {
+    let sql = "SELECT t.pk AS pk_x, t.\"tablesample\" FROM s.t t";
+    assert!(plan(sql, "pk_x").is_ok(), "{:?}", plan(sql, "pk_x").err());
 }
 
 /// Functions whose value depends on time, chance or the session: (the

@@ -1,0 +1,22 @@
+-- The DDL guard (src/ddl/alter_guard.rs): after DDL that can change a
+-- TVIEW's table, view or sources, check they are still what maintenance
+-- relies on, and refuse the command otherwise.  At the start of the same
+-- commands it notes the maintenance triggers and primary keys there are,
+-- so that only what the command itself takes away is refused.
+
+CREATE FUNCTION _pg_tviews_ddl_guard() RETURNS event_trigger
+    LANGUAGE c AS 'MODULE_PATHNAME', 'pg_tviews_ddl_guard';
+
+CREATE EVENT TRIGGER pg_tviews_ddl_guard_start ON ddl_command_start
+    WHEN TAG IN ('ALTER TABLE', 'ALTER VIEW', 'ALTER TRIGGER', 'ALTER FOREIGN TABLE',
+                 'CREATE TABLE', 'CREATE FOREIGN TABLE', 'CREATE VIEW', 'CREATE RULE',
+                 'CREATE TRIGGER', 'DROP TRIGGER')
+    EXECUTE FUNCTION _pg_tviews_ddl_guard();
+
+CREATE EVENT TRIGGER pg_tviews_ddl_guard ON ddl_command_end
+    WHEN TAG IN ('ALTER TABLE', 'ALTER VIEW', 'ALTER TRIGGER', 'ALTER FOREIGN TABLE',
+                 'CREATE TABLE', 'CREATE FOREIGN TABLE', 'CREATE VIEW', 'CREATE RULE',
+                 'CREATE TRIGGER', 'DROP TRIGGER')
+    EXECUTE FUNCTION _pg_tviews_ddl_guard();
+
+REVOKE EXECUTE ON FUNCTION _pg_tviews_ddl_guard() FROM PUBLIC;
