@@ -3,17 +3,20 @@
 //! hook, so "the hook is active in this session" means: our event
 //! triggers exist, are enabled, and fire in this session (an origin-
 //! enabled event trigger does not fire under session_replication_role =
-//! replica).
+//! replica).  The DDL guard's event triggers (sql/ddl_guard.sql) are
+//! checked the same way.
 
 use super::super::query::{rows, text};
 use super::Finding;
 
 /// (event trigger, what is lost without it)
-const EVENT_TRIGGERS: [(&str, &str); 4] = [
+const EVENT_TRIGGERS: [(&str, &str); 6] = [
     ("pg_tviews_create_table_as_start", "CREATE TABLE tv_x AS ... creates a plain table, not a TVIEW"),
     ("pg_tviews_create_table_as", "CREATE TABLE tv_x AS ... creates a plain table, not a TVIEW"),
     ("pg_tviews_drop", "DROP TABLE of a TVIEW leaves its metadata and triggers behind"),
     ("pg_tviews_drop_start", "DROP TABLE of a TVIEW can deadlock with the COMMIT of a deferred writer"),
+    ("pg_tviews_ddl_guard_start", "DDL dropping or disabling a TVIEW's maintenance triggers or primary key is not refused"),
+    ("pg_tviews_ddl_guard", "DDL that breaks a TVIEW (its table or view altered, a source made unlogged, partitioned or inherited) is not refused"),
 ];
 
 pub fn check() -> Vec<Finding> {
@@ -61,7 +64,7 @@ pub fn check() -> Vec<Finding> {
     if findings.is_empty() {
         findings.push(Finding::ok(
             "ddl capture",
-            "the event triggers capturing CREATE TABLE AS and DROP are enabled and fire in this session",
+            "the event triggers capturing CREATE TABLE AS and DROP, and the DDL guard's, are enabled and fire in this session",
         ));
     }
     findings
