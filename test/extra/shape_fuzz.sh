@@ -12,6 +12,9 @@
 # jsonb_agg, array_agg, ARRAY(SELECT)) up to two levels deep, WHERE predicates,
 # EXISTS / NOT EXISTS / IN / NOT IN, GROUP BY the key with aggregates and FILTER,
 # a derived-table or CTE wrapper, UNION ALL of two branches with disjoint keys,
+# a row per (root, child) pair of a LEFT/RIGHT/FULL join (maybe chained to a
+# third table, a predicate in ON, a WHERE) keyed by both sides COALESCEd, or
+# by the NULL-extended side alone (refused),
 # and TVIEWs reading earlier generated TVIEWs (as root or joined).
 #   1. Each definition is tried with CREATE VIEW first (rejected by PostgreSQL:
 #      skipped and counted), then CREATE TABLE tv_<e> AS.  A refusal must be a

@@ -8,7 +8,8 @@ expressions, COALESCE, nested jsonb_build_object, correlated scalar subqueries
 (count / max / sum / jsonb_agg / array_agg / ARRAY(SELECT ...), nested up to two
 levels); WHERE with simple predicates, EXISTS / NOT EXISTS / IN / NOT IN; GROUP
 BY the key with aggregates (FILTER too); a derived-table or CTE wrapper; UNION ALL
-of two branches with disjoint text keys.  Every aggregate that builds an ordered
+of two branches with disjoint text keys; a row per pair of an outer join keyed by
+both sides (outer_pair).  Every aggregate that builds an ordered
 value orders by a unique column, so the value is deterministic.
 
 Deterministic for a given seed and the list of accepted earlier TVIEWs.
