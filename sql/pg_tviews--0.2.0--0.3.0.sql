@@ -15,7 +15,8 @@ UPDATE pg_tview_meta SET settings = (
     SELECT pg_catalog.jsonb_object_agg(s, pg_catalog.current_setting(s))
       FROM pg_catalog.unnest(ARRAY['DateStyle', 'IntervalStyle', 'TimeZone', 'timezone_abbreviations',
                                    'extra_float_digits', 'bytea_output', 'xmlbinary', 'xmloption',
-                                   'default_text_search_config', 'lc_monetary', 'lc_numeric', 'lc_time']) AS s);
+                                   'default_text_search_config', 'lc_monetary', 'lc_numeric', 'lc_time',
+                                   'array_nulls', 'quote_all_identifiers']) AS s);
 ALTER TABLE pg_tview_meta ALTER COLUMN settings SET NOT NULL;
 COMMENT ON COLUMN pg_tview_meta.settings IS 'the creating session''s settings that change how values print (TimeZone, DateStyle, ...): every run of the definition applies them';
 

@@ -34,7 +34,9 @@ use crate::pg::{cstring, SettingsScope};
 /// The settings that change what a definition computes as text or jsonb
 /// (output of dates, times, intervals, floats, bytea, xml, money and
 /// to_char; input of dates and time zone abbreviations read from text
-/// columns; the text search configuration of one-argument to_tsvector).
+/// columns; the text search configuration of one-argument to_tsvector;
+/// whether array input reads `NULL` as a null element; whether
+/// `quote_ident` and `format('%I')` quote every name).
 pub const CAPTURED: &[&str] = &[
     "DateStyle",
     "IntervalStyle",
@@ -48,6 +50,8 @@ pub const CAPTURED: &[&str] = &[
     "lc_monetary",
     "lc_numeric",
     "lc_time",
+    "array_nulls",
+    "quote_all_identifiers",
 ];
 
 /// Settings a view's text is printed under for the planner.
