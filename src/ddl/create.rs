@@ -166,6 +166,7 @@ fn reads_forced_rls(sources: &[pg_sys::Oid]) -> bool {
 pub fn analyse(view_oid: pg_sys::Oid, entity: &str, key: &str) -> Vec<pg_sys::Oid> {
     check_functions(view_oid, entity);
     refuse::check_system_columns(entity, view_oid);
+    super::whole_row::check(entity, view_oid);
     let canonical = canonical_viewdef(view_oid);
     let tview_plan = plan(&canonical, key).unwrap_or_else(|e| raise_plan(entity, &canonical, e));
     super::definition_functions::check(view_oid, entity, &canonical);

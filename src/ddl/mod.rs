@@ -18,3 +18,4 @@ mod guard_before;
 pub mod refuse;
 mod serialize;
 pub mod triggers;
+mod whole_row;
