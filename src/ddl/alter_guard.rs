@@ -10,8 +10,9 @@
 //!
 //! - its table: named `tv_<entity>` in its schema, the same columns as its
 //!   view, no rule, no user BEFORE ROW trigger (it could change the rows
-//!   written); and it keeps its primary key on the key column and its
-//!   guard trigger enabled;
+//!   written), no GENERATED ALWAYS column (identity or generated: the
+//!   view's values cannot be inserted into it); and it keeps its primary
+//!   key on the key column and its guard trigger enabled;
 //! - its view: named `v_<entity>`, the same columns, no rule but its own,
 //!   and never redefined (CREATE OR REPLACE VIEW);
 //! - a source (or the table): a permanent, plain table outside any
@@ -177,6 +178,9 @@ fn table_problem(t: &Tview) -> Option<String> {
                WHEN EXISTS (SELECT FROM pg_catalog.pg_trigger g WHERE g.tgrelid = $1 AND NOT g.tgisinternal \
                               AND (g.tgtype & 3) = 3) \
                  THEN 'a BEFORE ROW trigger on its table could change the rows maintenance writes' \
+               WHEN EXISTS (SELECT FROM pg_catalog.pg_attribute a WHERE a.attrelid = $1 AND a.attnum > 0 \
+                              AND NOT a.attisdropped AND (a.attidentity = 'a' OR a.attgenerated <> '')) \
+                 THEN 'a GENERATED ALWAYS column on its table would refuse the values maintenance writes' \
          END",
         &[t.table_oid.into()],
     )
