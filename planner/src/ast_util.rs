@@ -57,13 +57,20 @@ pub(crate) fn conjuncts(expr: Expr) -> Vec<Expr> {
     }
 }
 
-/// `a AND b AND ...`, or None for an empty list.
-pub(crate) fn and_all(exprs: Vec<Expr>) -> Option<Expr> {
-    exprs.into_iter().reduce(|left, right| Expr::BinaryOp {
+/// `a AND b AND ...`, or None for an empty list.  Many conjuncts are
+/// joined as a balanced tree, whose depth (what every later recursion over
+/// it costs in stack) is logarithmic; a few, left to right as written.
+pub(crate) fn and_all(mut exprs: Vec<Expr>) -> Option<Expr> {
+    let and = |left, right| Expr::BinaryOp {
         left: Box::new(nested(left)),
         op: BinaryOperator::And,
         right: Box::new(nested(right)),
-    })
+    };
+    if exprs.len() < 32 {
+        return exprs.into_iter().reduce(and);
+    }
+    let right = exprs.split_off(exprs.len() / 2);
+    Some(and(and_all(exprs)?, and_all(right)?))
 }
 
 fn nested(expr: Expr) -> Expr {

@@ -23,7 +23,7 @@ use std::ops::ControlFlow;
 use sqlparser::ast::{Ident, ObjectName, Query, VisitMut, VisitorMut};
 
 use crate::model::{ColumnRef, Kind, Model};
-use crate::{parse, plan, PlanError, RelationName, ALSO_OLD_RELATION};
+use crate::{parse, PlanError, RelationName, ALSO_OLD_RELATION};
 
 /// Why an index would be used.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -46,7 +46,11 @@ pub struct IndexNeed {
 /// text, key `key_column`) makes, one per (relation, column), in a stable
 /// order.
 pub fn index_needs(view_sql: &str, key_column: &str) -> Result<Vec<IndexNeed>, PlanError> {
-    let tview_plan = plan(view_sql, key_column)?;
+    crate::depth::on_large_stack(|| index_needs_here(view_sql, key_column))
+}
+
+fn index_needs_here(view_sql: &str, key_column: &str) -> Result<Vec<IndexNeed>, PlanError> {
+    let tview_plan = crate::plan_here(view_sql, key_column)?;
     let mut needs: BTreeMap<(RelationName, String), Vec<IndexUse>> = BTreeMap::new();
     let mut add = |found: Vec<(RelationName, String)>, why: IndexUse| {
         for key in found {

@@ -15,10 +15,12 @@
 //! into a key query).  `graph` orders stacked TVIEWs.
 
 mod ast_util;
+mod depth;
 mod dialect;
 pub mod function_body;
 pub mod graph;
 pub mod indexes;
+mod keywords;
 pub mod locks;
 mod model;
 mod null_extend;
@@ -78,6 +80,9 @@ pub enum ErrorKind {
     KeyColumn,
     /// A time-dependent or volatile function.
     NonDeterministic,
+    /// Nested or chained deeper than the planner's bounds (`depth`): the
+    /// extension reports 54001, statement too complex.
+    TooComplex,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -120,6 +125,11 @@ impl std::error::Error for PlanError {}
 /// Plan the maintenance of a TVIEW whose defining query is `view_sql`
 /// (canonical, schema-qualified text) with key column `key_column`.
 pub fn plan(view_sql: &str, key_column: &str) -> Result<TviewPlan, PlanError> {
+    depth::on_large_stack(|| plan_here(view_sql, key_column))
+}
+
+/// `plan` on the stack the caller already runs on.
+pub(crate) fn plan_here(view_sql: &str, key_column: &str) -> Result<TviewPlan, PlanError> {
     let mut query = parse::parse_view(view_sql)?;
     // A table's rows have no order: what the top-level ORDER BY reads
     // changes no row of the TVIEW.
@@ -166,7 +176,9 @@ pub fn plan(view_sql: &str, key_column: &str) -> Result<TviewPlan, PlanError> {
     Ok(TviewPlan { sources })
 }
 
-/// Quote an identifier the way PostgreSQL's `quote_ident` does.
+/// Quote an identifier exactly when PostgreSQL's `quote_identifier` does:
+/// unless it is lower-case ASCII letters, digits and underscores, not
+/// starting with a digit, and not a keyword PostgreSQL reserves in any way.
 pub fn quote_ident(name: &str) -> String {
     let plain = !name.is_empty()
         && name

@@ -132,6 +132,10 @@ pub struct SourceLocks {
 
 /// Lock plan per source relation of the TVIEW defined by `view_sql`.
 pub fn lock_plan(view_sql: &str, key_column: &str) -> Result<Vec<(RelationName, SourceLocks)>, PlanError> {
+    crate::depth::on_large_stack(|| lock_plan_here(view_sql, key_column))
+}
+
+fn lock_plan_here(view_sql: &str, key_column: &str) -> Result<Vec<(RelationName, SourceLocks)>, PlanError> {
     let query = parse::parse_view(view_sql)?;
     let (model, outputs) = Model::build(&query);
     let roots = roots(&model, &outputs, key_column);

@@ -15,10 +15,10 @@ use sqlparser::ast::{
 };
 use crate::dialect::PgCanonical;
 use sqlparser::keywords::Keyword;
-use sqlparser::parser::Parser;
+use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::{Token, Tokenizer};
 
-use crate::{ErrorKind, PlanError};
+use crate::{depth, ErrorKind, PlanError};
 
 /// Functions whose value changes between the write and a later read.
 const NON_DETERMINISTIC: &[&str] = &[
@@ -50,45 +50,40 @@ const NON_DETERMINISTIC: &[&str] = &[
     "current_role",
 ];
 
-/// Keywords `quote_ident` must quote (PostgreSQL's reserved list, the
-/// subset that can appear as a column or table name).
-const RESERVED: &[&str] = &[
-    "all", "analyse", "analyze", "and", "any", "array", "as", "asc", "asymmetric", "both",
-    "case", "cast", "check", "collate", "column", "constraint", "create", "current_catalog",
-    "current_date", "current_role", "current_time", "current_timestamp", "current_user",
-    "default", "deferrable", "desc", "distinct", "do", "else", "end", "except", "false",
-    "fetch", "for", "foreign", "from", "grant", "group", "having", "in", "initially",
-    "intersect", "into", "lateral", "leading", "limit", "localtime", "localtimestamp", "not",
-    "null", "offset", "on", "only", "or", "order", "placing", "primary", "references",
-    "returning", "select", "session_user", "some", "symmetric", "table", "then", "to",
-    "trailing", "true", "union", "unique", "user", "using", "variadic", "when", "where",
-    "window", "with", "authorization", "binary", "collation", "concurrently", "cross",
-    "current_schema", "freeze", "full", "ilike", "inner", "is", "isnull", "join", "left",
-    "like", "natural", "notnull", "outer", "overlaps", "right", "similar", "tablesample",
-    "verbose",
-];
-
+/// A keyword that cannot be a bare identifier (see `keywords`).
 pub(crate) fn is_reserved_keyword(word: &str) -> bool {
-    RESERVED.contains(&word)
+    crate::keywords::needs_quoting(word)
 }
 
 /// Parse `sql` (a single SELECT, optionally ending in `;`).
 pub(crate) fn parse_view(sql: &str) -> Result<Query, PlanError> {
     refuse_by_token(sql)?;
     let sql = quote_top_qualifiers(sql);
-    let statements = Parser::parse_sql(&PgCanonical::default(), &sql).map_err(|e| {
-        PlanError::new(
-            ErrorKind::Syntax,
-            format!("could not analyse the defining query: {e}"),
-        )
-    })?;
-    let mut query = match statements.as_slice() {
-        [Statement::Query(q)] => (**q).clone(),
-        _ => {
+    let dialect = PgCanonical::default();
+    let syntax = |e: ParserError| match e {
+        ParserError::RecursionLimitExceeded => depth::too_complex("parentheses or subqueries nested too deeply"),
+        e => PlanError::new(ErrorKind::Syntax, format!("could not analyse the defining query: {e}")),
+    };
+    let tokens = Tokenizer::new(&dialect, &sql).tokenize_with_location().map_err(|e| syntax(e.into()))?;
+    depth::check_tokens(&tokens)?;
+    let mut statements = Parser::new(&dialect)
+        .with_recursion_limit(depth::PARSER_RECURSION_LIMIT)
+        .with_tokens_with_locations(tokens)
+        .parse_statements()
+        .map_err(syntax)?;
+    let last = statements.pop();
+    let single = statements.is_empty();
+    for other in statements {
+        depth::discard(other);
+    }
+    let mut query = match last {
+        Some(Statement::Query(q)) if single => depth::bound(*q)?,
+        other => {
+            other.into_iter().for_each(depth::discard);
             return Err(PlanError::new(
                 ErrorKind::Syntax,
                 "the definition of a TVIEW must be a single SELECT statement",
-            ))
+            ));
         }
     };
     refuse_non_deterministic(&query)?;

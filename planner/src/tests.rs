@@ -4,11 +4,13 @@
 //! by hand against the rules in `witness.rs`.
 
 mod combinations;
+mod depth;
 mod errors;
 mod generated;
 mod indexes;
 mod lock_shapes;
 mod locks;
+mod quoting;
 mod refusals;
 mod shapes;
 mod support;
