@@ -30,7 +30,7 @@ use std::ffi::CStr;
 use pgrx::prelude::*;
 use pgrx::PgSqlErrorCode;
 
-use pg_tviews_planner::quote_qualified;
+use crate::sql_text::qualified as quote_qualified;
 
 use crate::catalog::{self, Tview};
 use crate::error::raise_with;

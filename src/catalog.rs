@@ -1,15 +1,14 @@
 //! `pg_tview_meta` and the audit log: reading and writing the extension's
 //! own tables.  All access goes through SPI with parameters; the one name
-//! spliced into SQL, the extension's schema, is quoted.
+//! spliced into SQL, the extension's schema, is quoted (`sql_text::Ext`).
 
 use pgrx::datum::DatumWithOid;
 use pgrx::prelude::*;
 use pgrx::PgSqlErrorCode;
 
-use pg_tviews_planner::{quote_ident, quote_qualified};
-
 use crate::error::{raise, raise_with};
 use crate::guc;
+use crate::sql_text::{self, qualified, Ext};
 
 /// One TVIEW as the catalog knows it.
 #[derive(Debug, Clone)]
@@ -36,7 +35,7 @@ pub struct Tview {
 
 impl Tview {
     pub fn table_sql(&self) -> String {
-        quote_qualified(&self.schema, &self.table)
+        qualified(&self.schema, &self.table)
     }
 }
 
@@ -45,15 +44,15 @@ impl Tview {
 /// maintenance triggers belong to the extension, not to whoever happens to
 /// create a TVIEW or write a source.  Callers check the user's own rights.
 /// `f` gets the extension's schema, quoted: one catalog lookup for both.
-pub fn as_extension_owner<R>(f: impl FnOnce(&str) -> R) -> R {
+pub fn as_extension_owner<R>(f: impl FnOnce(&Ext) -> R) -> R {
     let (owner, schema) = extension();
     let _owner = crate::pg::AsRole::new(owner);
-    f(&quote_ident(&schema))
+    f(&Ext::new(&schema))
 }
 
 /// The extension's schema, quoted.
-pub fn ext_schema() -> String {
-    quote_ident(&extension().1)
+pub fn ext_schema() -> Ext {
+    Ext::new(&extension().1)
 }
 
 /// The extension's owner and schema.
@@ -76,18 +75,21 @@ fn extension() -> (pg_sys::Oid, String) {
 /// Read as committed now (`latest`): a TVIEW another session created or
 /// dropped since this transaction's snapshot is what triggers and
 /// maintenance must follow.
-fn select(filter: &str, args: &[DatumWithOid], with_broken: bool) -> Vec<Tview> {
+fn select(filter: &'static str, args: &[DatumWithOid], with_broken: bool) -> Vec<Tview> {
     let view_present = if with_broken { "true" } else { "vc.oid IS NOT NULL" };
-    let sql = format!(
+    let sql = ext_schema().sql(&[
         "SELECT m.entity, m.schema_name::text, m.table_oid::oid, m.view_oid::oid, \
                 c.relname::text, vc.relname::text, m.key_column::text, c.relowner, \
                 m.dependencies::oid[], m.refresh_mode = 'deferred', vc.oid IS NULL, pg_catalog.to_jsonb(m) -> 'settings' \
-         FROM {}.pg_tview_meta m \
+         FROM @extschema@.pg_tview_meta m \
          JOIN pg_catalog.pg_class c ON c.oid = m.table_oid \
          LEFT JOIN pg_catalog.pg_class vc ON vc.oid = m.view_oid \
-         WHERE {view_present} AND ({filter}) ORDER BY m.schema_name, m.entity",
-        ext_schema()
-    );
+         WHERE ",
+        view_present,
+        " AND (",
+        filter,
+        ") ORDER BY m.schema_name, m.entity",
+    ]);
     crate::latest::run(&sql, args, |row| Tview {
         entity: row.get::<String>(1).unwrap_or_default(),
         schema: row.get::<String>(2).unwrap_or_default(),
@@ -126,30 +128,12 @@ pub fn readers_of(source: pg_sys::Oid) -> Vec<Tview> {
     select("$1::oid::regclass = ANY (m.dependencies)", &[source.into()], false)
 }
 
-/// Resolve an entity name the way a user means it: `tv_<entity>` found
-/// through the search_path, or `schema.entity`; also a TVIEW whose view is
-/// gone (see `Tview::broken`), which dropping needs.
+/// Resolve an entity argument (`entity::parse`): the table
+/// `tv_<entity>` of that schema, or found through the search_path; also a
+/// TVIEW whose view is gone (see `Tview::broken`), which dropping needs.
 pub fn by_entity_or_broken(entity: &str) -> Option<Tview> {
-    let table = entity_table(entity)?;
+    let table = crate::entity::parse(entity).table_oid()?;
     select("m.table_oid = $1::oid::regclass", &[table.into()], true).into_iter().next()
-}
-
-/// The table `tv_<entity>` names, if it exists.
-fn entity_table(entity: &str) -> Option<pg_sys::Oid> {
-    let (schema, name) = match entity.split_once('.') {
-        Some((s, n)) if !entity.starts_with('"') => (Some(s), n),
-        _ => (None, entity),
-    };
-    let table = match schema {
-        Some(s) => quote_qualified(s, &format!("tv_{name}")),
-        None => quote_ident(&format!("tv_{name}")),
-    };
-    Spi::get_one_with_args::<pg_sys::Oid>(
-        "SELECT pg_catalog.to_regclass($1)::oid",
-        &[table.as_str().into()],
-    )
-    .ok()
-    .flatten()
 }
 
 /// A usable TVIEW: unknown is 42P01, one whose view is gone 55000 (saying
@@ -163,14 +147,14 @@ pub fn by_entity_or_error(entity: &str) -> Tview {
 }
 
 pub fn broken(t: &Tview) -> ! {
-    let view = quote_qualified(&t.schema, &format!("v_{}", t.entity));
-    let name = format!("{}.{}", t.schema, t.entity).replace('\'', "''");
+    let view = qualified(&t.schema, &format!("v_{}", t.entity));
+    let drop = sql_text::call("pg_tviews_drop", &[&crate::entity::spelled(&t.schema, &t.entity)]);
     raise_with(
         PgSqlErrorCode::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
         format!("TVIEW {} is broken: its view {view} no longer exists", t.table_sql()),
         Some(format!("{} is no longer maintained and cannot be refreshed or verified.", t.table_sql())),
         Some(format!(
-            "Drop it with SELECT pg_tviews_drop('{name}') and create it again from pg_tview_meta.definition."
+            "Drop it with {drop} and create it again from pg_tview_meta.definition."
         )),
     )
 }
@@ -207,16 +191,19 @@ pub fn insert(t: &NewTview) {
     as_extension_owner(|schema| insert_row(schema, t, &creator, &settings))
 }
 
-fn insert_row(ext: &str, t: &NewTview, creator: &str, settings: &serde_json::Value) {
+fn insert_row(ext: &Ext, t: &NewTview, creator: &str, settings: &serde_json::Value) {
     // Until ALTER EXTENSION UPDATE has run, the library is newer than the
     // catalog: a TVIEW created then has no settings (its definition runs
     // under the writer's, as before 0.3.0).
     let (column, value) = if has_settings_column(ext) { (", settings", ", $9") } else { ("", "") };
-    let sql = format!(
-        "INSERT INTO {ext}.pg_tview_meta \
-         (entity, schema_name, table_oid, view_oid, key_column, definition, dependencies, created_by{column}) \
-         VALUES ($1, $2, $3::oid::regclass, $4::oid::regclass, $5, $6, $7::oid[]::regclass[], $8{value})"
-    );
+    let sql = ext.sql(&[
+        "INSERT INTO @extschema@.pg_tview_meta \
+         (entity, schema_name, table_oid, view_oid, key_column, definition, dependencies, created_by",
+        column,
+        ") VALUES ($1, $2, $3::oid::regclass, $4::oid::regclass, $5, $6, $7::oid[]::regclass[], $8",
+        value,
+        ")",
+    ]);
     let run = Spi::run_with_args(
         &sql,
         &[
@@ -240,11 +227,11 @@ fn insert_row(ext: &str, t: &NewTview, creator: &str, settings: &serde_json::Val
 }
 
 /// Has pg_tview_meta the 0.3.0 column `settings`?
-fn has_settings_column(ext: &str) -> bool {
+fn has_settings_column(ext: &Ext) -> bool {
     Spi::get_one_with_args::<bool>(
         "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = $1::pg_catalog.regclass \
          AND attname = 'settings' AND NOT attisdropped)",
-        &[format!("{ext}.pg_tview_meta").into()],
+        &[ext.object("pg_tview_meta").into()],
     )
     .ok()
     .flatten()
@@ -255,14 +242,14 @@ fn has_settings_column(ext: &str) -> bool {
 /// snapshot was taken (see `select`).
 pub fn delete(schema: &str, entity: &str) -> bool {
     as_extension_owner(|ext| {
-        let sql = format!("DELETE FROM {ext}.pg_tview_meta WHERE schema_name = $1 AND entity = $2 RETURNING 1");
+        let sql = ext.sql(&["DELETE FROM @extschema@.pg_tview_meta WHERE schema_name = $1 AND entity = $2 RETURNING 1"]);
         !crate::latest::run(&sql, &[schema.into(), entity.into()], |_| ()).is_empty()
     })
 }
 
 pub fn set_refresh_mode(tview: &Tview, mode: &str) {
     as_extension_owner(|ext| {
-        let sql = format!("UPDATE {ext}.pg_tview_meta SET refresh_mode = $1 WHERE table_oid = $2::oid::regclass");
+        let sql = ext.sql(&["UPDATE @extschema@.pg_tview_meta SET refresh_mode = $1 WHERE table_oid = $2::oid::regclass"]);
         if let Err(e) = Spi::run_with_args(&sql, &[mode.into(), tview.table_oid.into()]) {
             raise(PgSqlErrorCode::ERRCODE_INTERNAL_ERROR, format!("could not set the refresh mode: {e}"));
         }
@@ -285,7 +272,7 @@ fn write_audit(operation: &str, entity: Option<&str>, details: pgrx::JsonB) {
         return;
     }
     let run = as_extension_owner(|ext| {
-        let sql = format!("INSERT INTO {ext}.pg_tview_audit_log (operation, entity, details) VALUES ($1, $2, $3)");
+        let sql = ext.sql(&["INSERT INTO @extschema@.pg_tview_audit_log (operation, entity, details) VALUES ($1, $2, $3)"]);
         Spi::run_with_args(&sql, &[operation.into(), entity.into(), details.into()])
     });
     if let Err(e) = run {

@@ -34,11 +34,9 @@ pub fn raise_plan(entity: &str, analysed: &str, e: PlanError) -> ! {
         ErrorKind::Unsupported => PgSqlErrorCode::ERRCODE_FEATURE_NOT_SUPPORTED,
         ErrorKind::KeyColumn => PgSqlErrorCode::ERRCODE_UNDEFINED_COLUMN,
         ErrorKind::NonDeterministic => PgSqlErrorCode::ERRCODE_INVALID_OBJECT_DEFINITION,
+        ErrorKind::TooComplex => PgSqlErrorCode::ERRCODE_STATEMENT_TOO_COMPLEX,
     };
-    raise_with(
-        code,
-        format!("cannot create TVIEW {entity}: {}", e.message),
-        Some(format!("The query as analysed: {}", analysed.trim())),
-        e.hint,
-    )
+    // A text too complex to analyse is too long to repeat.
+    let detail = (e.kind != ErrorKind::TooComplex).then(|| format!("The query as analysed: {}", analysed.trim()));
+    raise_with(code, format!("cannot create TVIEW {entity}: {}", e.message), detail, e.hint)
 }

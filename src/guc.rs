@@ -1,4 +1,12 @@
 //! Every `pg_tviews.*` setting, defined in one place.
+//!
+//! Each setting's context is chosen, as in contrib, for what one session
+//! could do to others with it: a setting that changes only the session's
+//! own backend or its own transaction is USERSET; one that changes what
+//! maintenance does for everybody, or what it writes or locks as other
+//! roles, is SUSET (a superuser, or a role granted SET on it).  The prefix
+//! is reserved once they are defined: `SET pg_tviews.typo = ...` is an
+//! error, not a silent placeholder.
 
 use pgrx::{GucContext, GucFlags, GucRegistry, GucSetting, PostgresGucEnum};
 
@@ -37,6 +45,7 @@ pub fn define() {
         c"Maintain TVIEWs when their sources are written.",
         c"Off: writes to sources leave TVIEWs stale until pg_tviews_cascade or pg_tviews_refresh.",
         &ENABLED,
+        // SUSET: off leaves every TVIEW of the database stale for everybody.
         GucContext::Suset,
         GucFlags::default(),
     );
@@ -45,6 +54,9 @@ pub fn define() {
         c"When TVIEWs are maintained: after each statement (immediate) or at commit (deferred).",
         c"",
         &REFRESH_MODE,
+        // USERSET: when this session's own writes are maintained (after each
+        // statement or at its commit); documents are exact either way once it
+        // commits, and others' writes are unaffected.
         GucContext::Userset,
         GucFlags::default(),
     );
@@ -55,7 +67,9 @@ pub fn define() {
         &MAX_CASCADE_DEPTH,
         1,
         100,
-        GucContext::Userset,
+        // SUSET: a deeper stack accepted at CREATE is paid by every writer of
+        // its base tables, whoever they are.
+        GucContext::Suset,
         GucFlags::default(),
     );
     GucRegistry::define_float_guc(
@@ -65,7 +79,9 @@ pub fn define() {
         &FULL_REFRESH_THRESHOLD,
         0.0,
         1.0,
-        GucContext::Userset,
+        // SUSET: 0 would make this session's writes rebuild every TVIEW they
+        // reach whole, as its owner, locking it against all other writers.
+        GucContext::Suset,
         GucFlags::default(),
     );
     GucRegistry::define_int_guc(
@@ -75,6 +91,7 @@ pub fn define() {
         &GRAPH_CACHE_SIZE,
         100,
         100_000,
+        // USERSET: memory of this backend only.
         GucContext::Userset,
         GucFlags::default(),
     );
@@ -85,6 +102,7 @@ pub fn define() {
         &PREPARED_STMT_CACHE_SIZE,
         50,
         10_000,
+        // USERSET: memory of this backend only.
         GucContext::Userset,
         GucFlags::default(),
     );
@@ -93,7 +111,10 @@ pub fn define() {
         c"What maintenance runs are recorded in pg_tview_refresh_log.",
         c"",
         &LOG_REFRESHES,
-        GucContext::Userset,
+        // SUSET: makes every maintenance run write pg_tview_refresh_log rows as
+        // the extension's owner, and each failure (routine 40001s included)
+        // start the recorder worker and wait for it holding its locks.
+        GucContext::Suset,
         GucFlags::default(),
     );
     GucRegistry::define_bool_guc(
@@ -101,7 +122,10 @@ pub fn define() {
         c"Record CREATE, DROP, REFRESH and CONVERT of TVIEWs in pg_tview_audit_log.",
         c"",
         &AUDIT,
+        // SUSET: off hides this session's CREATE/DROP/REFRESH from the audit log.
         GucContext::Suset,
         GucFlags::default(),
     );
+    // SAFETY: a valid C string; called once, after the definitions.
+    unsafe { pgrx::pg_sys::MarkGUCPrefixReserved(c"pg_tviews".as_ptr()) };
 }

@@ -13,7 +13,9 @@
 //!   analysis, history; `sql/ops.sql` holds their views);
 //! - `definition_settings`: the session settings each TVIEW's definition
 //!   runs under, captured at CREATE;
-//! - `pg`: thin safe wrappers over the server internals we use.
+//! - `pg`: thin safe wrappers over the server internals we use;
+//! - `sql_text`: the one place SQL text is assembled (quoted names only);
+//! - `entity`: how every function reads its entity argument.
 //!
 //! The SQL analysis itself lives in the pure-Rust `pg_tviews_planner` crate.
 
@@ -24,11 +26,13 @@ mod catalog;
 mod ddl;
 mod definition_settings;
 mod engine;
+mod entity;
 mod error;
 mod guc;
 mod latest;
 mod ops;
 mod pg;
+mod sql_text;
 
 pgrx::pg_module_magic!();
 

@@ -35,7 +35,7 @@ use pgrx::pg_sys;
 use pgrx::prelude::*;
 use pgrx::PgSqlErrorCode;
 
-use pg_tviews_planner::quote_qualified;
+use crate::sql_text::qualified as quote_qualified;
 
 use crate::catalog::{self, Tview};
 use crate::error::raise_with;
@@ -225,11 +225,6 @@ fn source_check(tag: &str, t: &Tview, source: pg_sys::Oid, lost_trigger: Option<
             "Without its triggers a write to the table would not reach the TVIEW.",
         );
     }
-}
-
-/// pg_tviews' trigger function, as SQL.
-pub fn trigger_function() -> String {
-    format!("'{}.pg_tviews_trigger()'::pg_catalog.regprocedure", catalog::ext_schema())
 }
 
 fn named(rel: pg_sys::Oid, schema: &str, name: &str) -> bool {

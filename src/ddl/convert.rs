@@ -6,13 +6,12 @@
 use pgrx::prelude::*;
 use pgrx::PgSqlErrorCode;
 
-use pg_tviews_planner::{quote_ident, quote_qualified};
-
 use crate::catalog::{self, NewTview};
 use crate::engine;
 use crate::error::{raise, raise_with};
 
 use crate::pg::{primary_key_columns, run};
+use crate::sql_text::{self, qualified};
 
 use super::create::{analyse, check_key_column, register, relation_name};
 
@@ -53,10 +52,10 @@ fn pg_tviews_convert_table(table_name: &str) -> String {
         );
     }
     let key = format!("pk_{entity}");
-    super::refuse::check_table(&entity, table, &quote_ident(&relname));
+    super::refuse::check_table(&entity, table, &sql_text::ident(&relname));
     check_key_column(table, &relname, &key);
     super::refuse::check_key_type(&entity, table, &key);
-    let view_name = quote_qualified(&schema, &format!("v_{entity}"));
+    let view_name = qualified(&schema, &format!("v_{entity}"));
     let view_oid = Spi::get_one_with_args::<pg_sys::Oid>(
         "SELECT c.oid FROM pg_catalog.pg_class c WHERE c.oid = pg_catalog.to_regclass($1) AND c.relkind = 'v'",
         &[view_name.as_str().into()],
@@ -93,7 +92,7 @@ fn pg_tviews_convert_table(table_name: &str) -> String {
     let outcome = engine::full_refresh_as_owner(&tview);
     format!(
         "table {} converted to a TVIEW ({} rows written)",
-        quote_qualified(&schema, &relname),
+        qualified(&schema, &relname),
         outcome.written()
     )
 }
@@ -126,11 +125,7 @@ fn check_same_columns(table: pg_sys::Oid, view: pg_sys::Oid, relname: &str, view
 /// The key must be the primary key; add it when there is none.
 fn ensure_primary_key(table: pg_sys::Oid, schema: &str, relname: &str, key: &str) {
     match primary_key_columns(table).as_slice() {
-        [] => run(&format!(
-            "ALTER TABLE {} ADD PRIMARY KEY ({})",
-            quote_qualified(schema, relname),
-            quote_ident(key)
-        )),
+        [] => run(&sql_text::add_primary_key(&qualified(schema, relname), key)),
         [only] if only == key => {}
         columns => raise(
             PgSqlErrorCode::ERRCODE_INVALID_TABLE_DEFINITION,

@@ -12,17 +12,15 @@ use pgrx::{JsonB, PgSqlErrorCode};
 use serde_json::json;
 
 use pg_tviews_planner::statements::key_check_statement;
-use pg_tviews_planner::{graph, plan, quote_ident, quote_qualified, RelationName};
+use pg_tviews_planner::{graph, plan, RelationName};
 
 use crate::catalog::{self, NewTview};
 use crate::error::{raise, raise_plan, raise_with};
 use crate::pg::{is_single_select, run, SettingsScope};
+use crate::sql_text::{self, qualified};
 use crate::{engine, guc};
 
 use super::{refuse, serialize, triggers};
-
-/// PostgreSQL's identifier limit (NAMEDATALEN - 1).
-const MAX_NAME_BYTES: usize = 63;
 
 thread_local! {
     /// The SELECT exactly as given to pg_tviews_create, recorded as the
@@ -50,38 +48,29 @@ impl Drop for GivenDefinition {
 
 #[pg_extern]
 fn pg_tviews_create(entity: &str, select_sql: &str) -> String {
-    let table_name = format!("tv_{entity}");
-    if entity.is_empty() || table_name.len() > MAX_NAME_BYTES {
-        raise_with(
-            PgSqlErrorCode::ERRCODE_NAME_TOO_LONG,
-            format!("invalid TVIEW entity name \"{entity}\""),
-            Some(format!(
-                "tv_<entity> must be 1 to {MAX_NAME_BYTES} bytes; it is {} bytes.",
-                table_name.len()
-            )),
-            None,
-        );
-    }
+    let name = crate::entity::parse(entity);
+    name.check_length();
     if !is_single_select(select_sql) {
         raise(
             PgSqlErrorCode::ERRCODE_SYNTAX_ERROR,
             "the definition of a TVIEW must be a single SELECT statement",
         );
     }
-    let schema = Spi::get_one::<String>("SELECT pg_catalog.current_schema()::text")
-        .ok()
-        .flatten()
-        .unwrap_or_else(|| {
-            raise(
-                PgSqlErrorCode::ERRCODE_INVALID_SCHEMA_NAME,
-                "no schema has been selected to create in",
-            )
-        });
+    let schema = match &name.schema {
+        Some(s) => s.clone(),
+        None => Spi::get_one::<String>("SELECT pg_catalog.current_schema()::text")
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| {
+                raise(
+                    PgSqlErrorCode::ERRCODE_INVALID_SCHEMA_NAME,
+                    "no schema has been selected to create in",
+                )
+            }),
+    };
+    let table = qualified(&schema, &name.table_name());
     let definition = select_sql.trim().trim_end_matches(';').trim_end().to_string();
-    let sql = format!(
-        "CREATE TABLE {} AS {definition}",
-        quote_qualified(&schema, &table_name)
-    );
+    let sql = sql_text::create_table_as(&table, &definition);
     let run = {
         let _given = GivenDefinition::set(definition);
         Spi::run(&sql)
@@ -89,7 +78,7 @@ fn pg_tviews_create(entity: &str, select_sql: &str) -> String {
     if let Err(e) = run {
         raise(PgSqlErrorCode::ERRCODE_INTERNAL_ERROR, format!("could not create TVIEW: {e}"));
     }
-    format!("TVIEW {} created", quote_qualified(&schema, &table_name))
+    format!("TVIEW {table} created")
 }
 
 /// Make `table` (just created by CREATE TABLE AS from `view_sql`) a TVIEW.
@@ -102,30 +91,26 @@ pub fn adopt(table: pg_sys::Oid, view_sql: &str, skip_data: bool) {
     let entity = relname.strip_prefix("tv_").unwrap_or(&relname).to_string();
     let key = format!("pk_{entity}");
     let view = format!("v_{entity}");
-    if key.len() > MAX_NAME_BYTES {
+    if key.len() > crate::entity::MAX_NAME_BYTES {
         raise(
             PgSqlErrorCode::ERRCODE_NAME_TOO_LONG,
             format!("TVIEW entity name \"{entity}\" is too long for its key column {key}"),
         );
     }
-    refuse::check_table(&entity, table, &quote_ident(&relname));
+    refuse::check_table(&entity, table, &sql_text::ident(&relname));
     check_key_column(table, &relname, &key);
     refuse::check_key_type(&entity, table, &key);
 
-    let view_qualified = quote_qualified(&schema, &view);
-    run(&format!("CREATE VIEW {view_qualified} AS {view_sql}"));
+    let view_qualified = qualified(&schema, &view);
+    run(&sql_text::create_view(&view_qualified, view_sql));
     let view_oid = oid_of(&view_qualified);
     let sources = analyse(view_oid, &entity, &key);
 
     if skip_data {
         let _writing = engine::maintaining();
-        run(&format!("INSERT INTO {} SELECT * FROM {view_qualified}", quote_qualified(&schema, &relname)));
+        run(&sql_text::insert_all(&qualified(&schema, &relname), &view_qualified));
     }
-    run(&format!(
-        "ALTER TABLE {} ADD PRIMARY KEY ({})",
-        quote_qualified(&schema, &relname),
-        quote_ident(&key)
-    ));
+    run(&sql_text::add_primary_key(&qualified(&schema, &relname), &key));
     let definition = GIVEN_DEFINITION
         .with(|d| d.borrow_mut().take())
         .unwrap_or_else(|| view_sql.to_string());
@@ -173,7 +158,7 @@ pub fn analyse(view_oid: pg_sys::Oid, entity: &str, key: &str) -> Vec<pg_sys::Oi
     let mut sources = Vec::new();
     for source in &tview_plan.sources {
         let oid = source_oid(entity, &source.relation);
-        refuse::check_source(entity, oid, &quote_qualified(&source.relation.schema, &source.relation.name));
+        refuse::check_source(entity, oid, &qualified(&source.relation.schema, &source.relation.name));
         crate::authz::create_source(entity, oid);
         sources.push(oid);
         run(&key_check_statement(
@@ -284,7 +269,7 @@ fn source_oid(entity: &str, relation: &RelationName) -> pg_sys::Oid {
         &[relation.schema.as_str().into(), relation.name.as_str().into()],
     )
     .ok();
-    let name = quote_qualified(&relation.schema, &relation.name);
+    let name = qualified(&relation.schema, &relation.name);
     match found {
         Some((Some(oid), Some(kind))) if kind == "r" || kind == "p" => {
             if relation.schema == "pg_catalog" || relation.schema == "information_schema" {

@@ -311,7 +311,7 @@ fn string_body(f: &Function) -> Verdict {
 }
 
 fn shown(name: &Name) -> String {
-    name.iter().map(|p| pg_tviews_planner::quote_ident(p)).collect::<Vec<_>>().join(".")
+    name.iter().map(|p| crate::sql_text::ident(p)).collect::<Vec<_>>().join(".")
 }
 
 fn rule_oids(view: pg_sys::Oid) -> Vec<pg_sys::Oid> {

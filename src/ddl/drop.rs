@@ -12,6 +12,7 @@ use crate::catalog;
 use crate::engine;
 use crate::error::raise;
 use crate::pg::{relation_text, run};
+use crate::sql_text;
 
 use super::triggers;
 
@@ -23,7 +24,7 @@ fn pg_tviews_drop(entity: &str, if_exists: default!(bool, false)) -> String {
         Some(t) => {
             crate::authz::drop(&t);
             let table = t.table_sql();
-            if let Err(e) = Spi::run(&format!("DROP TABLE {table}")) {
+            if let Err(e) = Spi::run(&sql_text::drop_relation("TABLE", &table)) {
                 raise(PgSqlErrorCode::ERRCODE_INTERNAL_ERROR, format!("could not drop {table}: {e}"));
             }
             format!("TVIEW {table} dropped")
@@ -41,11 +42,10 @@ fn pg_tviews_drop(entity: &str, if_exists: default!(bool, false)) -> String {
 /// like any other.
 #[pg_extern]
 fn _pg_tviews_forget(schema: &str, entity: &str) {
-    let sql = format!(
-        "SELECT table_oid::oid, view_oid::oid, dependencies::oid[] FROM {}.pg_tview_meta \
+    let sql = catalog::ext_schema().sql(&[
+        "SELECT table_oid::oid, view_oid::oid, dependencies::oid[] FROM @extschema@.pg_tview_meta \
          WHERE schema_name = $1 AND entity = $2",
-        catalog::ext_schema()
-    );
+    ]);
     let found = crate::latest::run(&sql, &[schema.into(), entity.into()], |row| {
         (row.get::<pg_sys::Oid>(1), row.get::<pg_sys::Oid>(2), row.get::<Vec<pg_sys::Oid>>(3))
     });
@@ -70,11 +70,10 @@ fn _pg_tviews_forget(schema: &str, entity: &str) {
 /// READ transaction's snapshot was taken is found too.
 #[pg_extern]
 fn _pg_tviews_forget_dropped(relations: Vec<pg_sys::Oid>) {
-    let sql = format!(
-        "SELECT schema_name::text, entity::text FROM {}.pg_tview_meta \
+    let sql = catalog::ext_schema().sql(&[
+        "SELECT schema_name::text, entity::text FROM @extschema@.pg_tview_meta \
          WHERE table_oid::oid = ANY ($1) OR view_oid::oid = ANY ($1) ORDER BY 1, 2",
-        catalog::ext_schema()
-    );
+    ]);
     let gone = crate::latest::run(&sql, &[relations.into()], |row| (row.get::<String>(1), row.get::<String>(2)));
     for (schema, entity) in gone {
         if let (Some(schema), Some(entity)) = (schema, entity) {
@@ -83,8 +82,8 @@ fn _pg_tviews_forget_dropped(relations: Vec<pg_sys::Oid>) {
     }
 }
 
-fn drop_if_exists(rel: pg_sys::Oid, kind: &str) {
+fn drop_if_exists(rel: pg_sys::Oid, kind: &'static str) {
     if let Some(name) = relation_text(rel) {
-        run(&format!("DROP {kind} {name}"));
+        run(&sql_text::drop_relation(kind, &name));
     }
 }

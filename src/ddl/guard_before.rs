@@ -38,11 +38,12 @@ pub fn remember() {
     let now = transaction();
     let triggers = Spi::connect(|client| {
         let mut out = Vec::new();
-        let sql = format!(
+        let sql = [
             "SELECT t.oid, t.tgrelid, t.tgname::text FROM pg_catalog.pg_trigger t \
-             WHERE t.tgfoid = {} AND t.tgenabled IN ('O', 'A')",
-            super::alter_guard::trigger_function()
-        );
+             WHERE t.tgenabled IN ('O', 'A') AND t.tgfoid = ",
+            crate::sql_text::OUR_TRIGGER_FUNCTION,
+        ]
+        .concat();
         for row in client.select(&sql, None, &[])? {
             if let (Some(t), Some(rel), Some(name)) =
                 (row.get::<pg_sys::Oid>(1)?, row.get::<pg_sys::Oid>(2)?, row.get::<String>(3)?)
@@ -53,13 +54,12 @@ pub fn remember() {
         Ok::<_, pgrx::spi::SpiError>(out)
     })
     .unwrap_or_default();
-    let keyed = Spi::get_one::<Vec<pg_sys::Oid>>(&format!(
-        "SELECT pg_catalog.array_agg(m.table_oid::pg_catalog.oid) FROM {}.pg_tview_meta m \
+    let keyed = Spi::get_one::<Vec<pg_sys::Oid>>(&catalog::ext_schema().sql(&[
+        "SELECT pg_catalog.array_agg(m.table_oid::pg_catalog.oid) FROM @extschema@.pg_tview_meta m \
          WHERE (SELECT pg_catalog.array_agg(a.attname::text) FROM pg_catalog.pg_index i \
                   JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey) \
                  WHERE i.indrelid = m.table_oid AND i.indisprimary) = ARRAY[m.key_column::text]",
-        catalog::ext_schema()
-    ))
+    ]))
     .ok()
     .flatten()
     .unwrap_or_default();

@@ -4,6 +4,12 @@
 //! TVIEW table, a BEFORE guard refusing direct writes.  `sync` makes the
 //! catalog of triggers match the metadata, whatever happened before
 //! (restore, manual DROP TRIGGER, dropped TVIEWs).
+//!
+//! Ours are exactly the triggers with one of our names whose function is
+//! pg_tviews' own trigger function.  A trigger renamed by its table's
+//! owner is no longer ours: it is never dropped or recreated, and the
+//! trigger function does nothing when it fires (`is_ours`).  Names go into
+//! SQL quoted, as every name read from the catalog does.
 
 use std::collections::BTreeSet;
 
@@ -15,7 +21,8 @@ use pg_tviews_planner::statements::{NEW_TABLE, OLD_TABLE};
 
 use crate::catalog;
 use crate::error::raise;
-use crate::pg::{relation_text, run};
+use crate::pg::run;
+use crate::sql_text::{self, OUR_TRIGGER_FUNCTION};
 
 /// Trigger name and the rest of its CREATE TRIGGER, per role.
 pub const SOURCE_TRIGGERS: [(&str, &str); 4] = [
@@ -29,6 +36,11 @@ pub const GUARD_TRIGGER: (&str, &str) = (
     "BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON {rel}",
 );
 
+/// Is `name` one of the names pg_tviews gives its triggers?
+pub fn is_ours(name: &str) -> bool {
+    name == GUARD_TRIGGER.0 || SOURCE_TRIGGERS.iter().any(|(n, _)| *n == name)
+}
+
 /// What `sync` did: how many triggers it created, on which relations.
 pub struct Synced {
     pub created: i32,
@@ -39,12 +51,12 @@ pub struct Synced {
 /// relation.  Runs as the extension's owner: the triggers belong to
 /// pg_tviews (creators are checked for TRIGGER rights first).
 pub fn sync() -> Synced {
-    catalog::as_extension_owner(|ext| sync_as_owner(ext, &all_relations(ext)))
+    catalog::as_extension_owner(|_| sync_as_owner(&all_relations()))
 }
 
 /// Every relation that has or needs a maintenance trigger.
-fn all_relations(ext: &str) -> Vec<pg_sys::Oid> {
-    let mut relations: Vec<pg_sys::Oid> = existing_triggers(ext, None).into_iter().map(|(r, _)| r).collect();
+fn all_relations() -> Vec<pg_sys::Oid> {
+    let mut relations: Vec<pg_sys::Oid> = existing_triggers(None).into_iter().map(|(r, _)| r).collect();
     for t in catalog::registered() {
         relations.push(t.table_oid);
         relations.extend(t.dependencies.iter().copied());
@@ -57,12 +69,13 @@ fn all_relations(ext: &str) -> Vec<pg_sys::Oid> {
 /// `ddl::serialize`), so concurrent DDL on one source takes turns and the
 /// last one decides from what the others committed.
 pub fn sync_relations(relations: &[pg_sys::Oid]) -> Synced {
-    catalog::as_extension_owner(|ext| sync_as_owner(ext, relations))
+    catalog::as_extension_owner(|_| sync_as_owner(relations))
 }
 
-fn sync_as_owner(ext: &str, relations: &[pg_sys::Oid]) -> Synced {
+/// Runs as the extension's owner (`as_extension_owner`).
+fn sync_as_owner(relations: &[pg_sys::Oid]) -> Synced {
     let scope = super::serialize::lock_for_ddl(relations);
-    let function = format!("{ext}.pg_tviews_trigger()");
+    let function = catalog::ext_schema().object("pg_tviews_trigger");
     let mut wanted: BTreeSet<(u32, &str, &str)> = BTreeSet::new();
     // Also TVIEWs whose view is gone: until dropped, their table keeps its
     // guard (a direct write would still be refused) and the triggers stay
@@ -76,10 +89,10 @@ fn sync_as_owner(ext: &str, relations: &[pg_sys::Oid]) -> Synced {
         }
     }
     wanted.retain(|(rel, _, _)| scope.contains(rel));
-    let existing = existing_triggers(ext, Some(&scope));
+    let existing = existing_triggers(Some(&scope));
     for (rel, name) in &existing {
         if !wanted.iter().any(|(r, n, _)| *r == rel.to_u32() && n == name) {
-            run(&format!("DROP TRIGGER {name} ON {}", regclass_text(*rel)));
+            run(&sql_text::drop_trigger(name, &regclass_text(*rel)));
         }
     }
     let mut synced = Synced {
@@ -92,39 +105,47 @@ fn sync_as_owner(ext: &str, relations: &[pg_sys::Oid]) -> Synced {
         }
         // A source of a broken TVIEW may be gone too (metadata keeps its
         // oid): nothing to put a trigger on.
-        let Some(rel_text) = relation_text(pg_sys::Oid::from(*rel)) else {
+        let Some(rel_text) = relation_sql(pg_sys::Oid::from(*rel)) else {
             continue;
         };
-        let spec = spec
-            .replace("{rel}", &rel_text)
-            .replace("{old}", OLD_TABLE)
-            .replace("{new}", NEW_TABLE);
-        run(&format!(
-            "CREATE TRIGGER {name} {spec} FOR EACH STATEMENT EXECUTE FUNCTION {function}"
-        ));
+        run(&sql_text::create_trigger(name, spec, &rel_text, OLD_TABLE, NEW_TABLE, &function));
         synced.created += 1;
         synced.relations.insert(*rel);
     }
     synced
 }
 
-/// Our maintenance triggers (on `only` when given), as committed now;
-/// `ext` is the extension's schema, quoted.
-fn existing_triggers(ext: &str, only: Option<&BTreeSet<u32>>) -> Vec<(pg_sys::Oid, String)> {
-    let sql = format!(
+/// Our maintenance triggers (on `only` when given), as committed now: our
+/// names, our function, not internal (see the module comment).
+fn existing_triggers(only: Option<&BTreeSet<u32>>) -> Vec<(pg_sys::Oid, String)> {
+    let sql = [
         "SELECT t.tgrelid, t.tgname::text FROM pg_catalog.pg_trigger t \
-         WHERE t.tgfoid = '{ext}.pg_tviews_trigger()'::pg_catalog.regprocedure AND NOT t.tgisinternal \
-         ORDER BY t.tgrelid, t.tgname"
-    );
-    crate::latest::run(&sql, &[], |row| (row.get::<pg_sys::Oid>(1), row.get::<String>(2)))
+         WHERE NOT t.tgisinternal AND t.tgname::text = ANY ($1) AND t.tgfoid = ",
+        OUR_TRIGGER_FUNCTION,
+        " ORDER BY t.tgrelid, t.tgname",
+    ]
+    .concat();
+    let names: Vec<&str> = SOURCE_TRIGGERS.iter().map(|(n, _)| *n).chain([GUARD_TRIGGER.0]).collect();
+    crate::latest::run(&sql, &[names.into()], |row| (row.get::<pg_sys::Oid>(1), row.get::<String>(2)))
         .into_iter()
         .filter_map(|(rel, name)| Some((rel?, name?)))
         .filter(|(rel, _)| only.is_none_or(|o| o.contains(&rel.to_u32())))
         .collect()
 }
 
+/// `schema.relation`, quoted by the server, or None once it is gone.
+fn relation_sql(rel: pg_sys::Oid) -> Option<String> {
+    Spi::get_two_with_args::<String, String>(
+        "SELECT n.nspname::text, c.relname::text FROM pg_catalog.pg_class c \
+         JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = $1",
+        &[rel.into()],
+    )
+    .ok()
+    .and_then(|(s, n)| Some(sql_text::qualified(&s?, &n?)))
+}
+
 fn regclass_text(rel: pg_sys::Oid) -> String {
-    relation_text(rel)
+    relation_sql(rel)
         .unwrap_or_else(|| raise(PgSqlErrorCode::ERRCODE_UNDEFINED_TABLE, format!("relation {rel:?} not found")))
 }
 
@@ -161,10 +182,9 @@ fn pg_tviews_install_stmt_triggers() -> i32 {
 #[pg_extern]
 fn pg_tviews_reinstall_triggers() -> i32 {
     crate::authz::install_triggers("pg_tviews_reinstall_triggers");
-    let ext = catalog::ext_schema();
-    super::serialize::lock_for_ddl(&all_relations(&ext));
-    for (rel, name) in existing_triggers(&ext, None) {
-        run(&format!("DROP TRIGGER {name} ON {}", regclass_text(rel)));
+    super::serialize::lock_for_ddl(&all_relations());
+    for (rel, name) in existing_triggers(None) {
+        run(&sql_text::drop_trigger(&name, &regclass_text(rel)));
     }
     // Only TVIEWs that still have their view: a broken one has no view to
     // depend on.

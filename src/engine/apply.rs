@@ -138,9 +138,7 @@ fn null_key_found() -> bool {
 /// key): fail as its NOT NULL constraint would, rather than leave it out.
 /// The view is read only when the key query met a NULL.
 fn check_no_null_key(tview: &Tview) {
-    let view = pg_tviews_planner::quote_qualified(&tview.schema, &tview.view);
-    let key = pg_tviews_planner::quote_ident(&tview.key_column);
-    let found = Spi::get_one::<bool>(&format!("SELECT true FROM {view} AS s WHERE s.{key} IS NULL LIMIT 1"))
+    let found = Spi::get_one::<bool>(&crate::sql_text::null_key_probe(&tview.schema, &tview.view, &tview.key_column))
         .ok()
         .flatten()
         .unwrap_or(false);
@@ -150,9 +148,9 @@ fn check_no_null_key(tview: &Tview) {
             format!(
                 "null value in key column {} of TVIEW {}",
                 tview.key_column,
-                pg_tviews_planner::quote_qualified(&tview.schema, &tview.table)
+                crate::sql_text::qualified(&tview.schema, &tview.table)
             ),
-            Some(format!("{view} would have a row whose key is NULL.")),
+            Some(format!("{} would have a row whose key is NULL.", crate::sql_text::qualified(&tview.schema, &tview.view))),
             Some("The key column of a TVIEW must not be NULL; the write is refused.".into()),
         );
     }
@@ -247,12 +245,12 @@ fn raise_duplicate(tview: &Tview, key: &str) -> ! {
         PgSqlErrorCode::ERRCODE_UNIQUE_VIOLATION,
         format!(
             "duplicate key value violates the key of TVIEW {}",
-            pg_tviews_planner::quote_qualified(&tview.schema, &tview.table)
+            crate::sql_text::qualified(&tview.schema, &tview.table)
         ),
         Some(format!(
             "Key ({})=({key}) is produced by more than one row of {}.",
             tview.key_column,
-            pg_tviews_planner::quote_qualified(&tview.schema, &tview.view)
+            crate::sql_text::qualified(&tview.schema, &tview.view)
         )),
         Some("The key column of a TVIEW must be unique in its view; the write is refused.".into()),
     )
@@ -288,11 +286,11 @@ pub fn full_refresh_as_owner(tview: &Tview) -> Outcome {
 pub fn log(entity: &str, source: pg_sys::Oid, operation: &str, outcome: &Outcome, took: Duration) {
     let mode = if outcome.full { "full" } else { "incremental" };
     let run = catalog::as_extension_owner(|ext| Spi::run_with_args(
-        &format!(
-            "INSERT INTO {ext}.pg_tview_refresh_log (entity, source_table, operation, mode, keys_examined, \
+        &ext.sql(&[
+            "INSERT INTO @extschema@.pg_tview_refresh_log (entity, source_table, operation, mode, keys_examined, \
              rows_inserted, rows_updated, rows_deleted, duration_ms) \
-             VALUES ($1, $2::oid::regclass, $3, $4, $5, $6, $7, $8, $9)"
-        ),
+             VALUES ($1, $2::oid::regclass, $3, $4, $5, $6, $7, $8, $9)",
+        ]),
         &[
             entity.into(),
             source.into(),

@@ -248,15 +248,15 @@ unsafe fn read(raw: *mut pg_sys::dsm_segment) -> Option<(Failure, &'static Atomi
 
 /// The row, as the extension's owner, in the worker's transaction.
 fn insert(failure: &Failure) {
-    let run = Spi::run(&format!("SET LOCAL lock_timeout = {LOCK_TIMEOUT_MS}")).and_then(|()| {
+    let run = Spi::run(&crate::sql_text::set_local("lock_timeout", LOCK_TIMEOUT_MS.into())).and_then(|()| {
         catalog::as_extension_owner(|ext| {
             Spi::run_with_args(
-                &format!(
-                    "INSERT INTO {ext}.pg_tview_refresh_log (entity, source_table, operation, mode, \
+                &ext.sql(&[
+                    "INSERT INTO @extschema@.pg_tview_refresh_log (entity, source_table, operation, mode, \
                      keys_examined, duration_ms, status, error_text, transaction_id, backend_pid) \
                      VALUES ($1, NULLIF($2, 0::pg_catalog.oid)::pg_catalog.regclass, $3, $4, $5, $6, \
-                     'error', $7, NULLIF($8, 0::pg_catalog.int8)::pg_catalog.text::pg_catalog.xid8, $9)"
-                ),
+                     'error', $7, NULLIF($8, 0::pg_catalog.int8)::pg_catalog.text::pg_catalog.xid8, $9)",
+                ]),
                 &[
                     failure.entity.as_str().into(),
                     failure.source.into(),

@@ -21,6 +21,12 @@ use super::queue;
 fn pg_tviews_trigger<'a>(
     trigger: &'a PgTrigger<'a>,
 ) -> Result<Option<PgHeapTuple<'a, AllocatedByPostgres>>, PgTriggerError> {
+    // A trigger calling us under another name (one of ours renamed by its
+    // table's owner, or someone's own) is not one pg_tviews manages: it
+    // does nothing, and `sync` puts ours back beside it.
+    if !crate::ddl::triggers::is_ours(trigger.name()?) {
+        return Ok(None);
+    }
     let operation = trigger.op()?;
     if matches!(trigger.when()?, PgTriggerWhen::Before) {
         guard(trigger)?;
@@ -60,7 +66,8 @@ fn guard(trigger: &PgTrigger) -> Result<(), PgTriggerError> {
         format!("cannot write to TVIEW table \"{table}\" directly"),
         Some(format!("\"{table}\" is maintained by pg_tviews from v_{entity}.")),
         Some(format!(
-            "Write to its source tables; SELECT pg_tviews_refresh('{entity}') rebuilds it."
+            "Write to its source tables; {} rebuilds it.",
+            crate::sql_text::call("pg_tviews_refresh", &[&crate::entity::spelled(&trigger.table_schema()?, &entity)])
         )),
     )
 }

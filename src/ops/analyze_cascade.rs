@@ -8,8 +8,11 @@
 //! Inside it `session_replication_role = replica` keeps every ordinary
 //! trigger quiet: the guard on `tv_E` (we are not the engine), and the
 //! maintenance triggers of TVIEWs reading `tv_E`, which would queue work
-//! in the engine that nobody drains.  `pg_tviews_show_cascade_path` says
-//! which TVIEWs a real refresh of this row goes on to.
+//! in the engine that nobody drains.  That setting is SUSET: the caller
+//! must be allowed to set it themselves (a superuser, or GRANT SET ON
+//! PARAMETER session_replication_role), or gets 42501; pg_tviews never
+//! changes it for someone who could not.  `pg_tviews_show_cascade_path`
+//! says which TVIEWs a real refresh of this row goes on to.
 
 use std::ffi::CString;
 
@@ -21,7 +24,7 @@ use pg_tviews_planner::statements::{self, Target};
 use crate::catalog::{self, Tview};
 use crate::definition_settings;
 use crate::engine::cache::table_columns;
-use crate::error::raise;
+use crate::error::{raise, raise_with};
 use crate::pg::{AsRole, SettingsScope, MAINTENANCE_SETTINGS};
 
 use super::query::{rows, text};
@@ -34,6 +37,7 @@ fn pg_tviews_analyze_cascade(
 ) -> TableIterator<'static, (name!(query_plan, String),)> {
     let tview = catalog::by_entity_or_error(entity);
     crate::authz::compare(&tview, "pg_tviews_analyze_cascade");
+    check_may_quiet_triggers();
     let key_type = key_type(&tview);
     let columns = table_columns(tview.table_oid);
     let target = Target {
@@ -43,9 +47,6 @@ fn pg_tviews_analyze_cascade(
         key: &tview.key_column,
         columns: &columns,
     };
-    // The engine binds $1 to an array of keys; here it is one key, given
-    // as text and cast to the key's type.
-    let one_key = format!("ARRAY[$1::{key_type}]");
     let steps = [(
         "delete the row if the view no longer has it, insert or update it if it differs",
         statements::refresh_keyed(&target),
@@ -59,7 +60,9 @@ fn pg_tviews_analyze_cascade(
             let mut lines = Vec::new();
             for (what, sql) in &steps {
                 lines.push(format!("-- {what}"));
-                let explain = format!("EXPLAIN (ANALYZE, BUFFERS) {}", sql.replace("$1", &one_key));
+                // The engine binds $1 to an array of keys; here it is one
+                // key, given as text and cast to the key's type.
+                let explain = crate::sql_text::explain_for_one_key(sql, &key_type);
                 lines.extend(explain_lines(&explain, pk_value));
             }
             lines
@@ -91,6 +94,23 @@ fn key_type(tview: &Tview) -> String {
     .into_iter()
     .next()
     .unwrap_or_else(|| raise(PgSqlErrorCode::ERRCODE_UNDEFINED_COLUMN, format!("{} has no column {}", tview.table, tview.key_column)))
+}
+
+/// The caller (not the TVIEW's owner we run as later) may set
+/// `session_replication_role`.
+fn check_may_quiet_triggers() {
+    let allowed = Spi::get_one::<bool>("SELECT pg_catalog.has_parameter_privilege('session_replication_role', 'SET')")
+        .ok()
+        .flatten()
+        .unwrap_or(false);
+    if !allowed {
+        raise_with(
+            PgSqlErrorCode::ERRCODE_INSUFFICIENT_PRIVILEGE,
+            "permission denied to analyze a TVIEW refresh: it runs with session_replication_role = replica",
+            None,
+            Some("A superuser, or a role granted SET ON PARAMETER session_replication_role, may call it.".into()),
+        );
+    }
 }
 
 /// `session_replication_role = replica` until the subtransaction ends.

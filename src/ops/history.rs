@@ -15,10 +15,10 @@ use crate::error::raise;
 #[pg_extern]
 fn pg_tviews_purge_history(older_than: pgrx::datum::Interval) -> i64 {
     let deleted = catalog::as_extension_owner(|ext| {
-        let sql = format!(
-            "WITH gone AS (DELETE FROM {ext}.pg_tview_refresh_log WHERE logged_at < pg_catalog.now() - $1 RETURNING 1) \
-             SELECT pg_catalog.count(*) FROM gone"
-        );
+        let sql = ext.sql(&[
+            "WITH gone AS (DELETE FROM @extschema@.pg_tview_refresh_log WHERE logged_at < pg_catalog.now() - $1 RETURNING 1) \
+             SELECT pg_catalog.count(*) FROM gone",
+        ]);
         Spi::get_one_with_args::<i64>(&sql, &[older_than.into()])
     })
         .unwrap_or_else(|e| raise(PgSqlErrorCode::ERRCODE_INTERNAL_ERROR, format!("could not purge pg_tview_refresh_log: {e}")))

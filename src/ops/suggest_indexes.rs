@@ -11,8 +11,7 @@
 use pgrx::prelude::*;
 
 use pg_tviews_planner::indexes::{index_needs, IndexNeed, IndexUse};
-use pg_tviews_planner::quote_qualified;
-use pg_tviews_planner::quote_ident;
+use crate::sql_text::{ident as quote_ident, qualified as quote_qualified};
 
 use crate::catalog::{self, Tview};
 use crate::ddl::create::canonical_viewdef;
@@ -43,11 +42,7 @@ pub fn missing_indexes(tview: &Tview) -> Vec<Suggestion> {
         .filter_map(|need| {
             let (shown, served) = lookup_state(need)?;
             (!served).then(|| Suggestion {
-                statement: format!(
-                    "CREATE INDEX ON {} ({})",
-                    quote_qualified(&need.relation.schema, &need.relation.name),
-                    quote_ident(&need.column)
-                ),
+                statement: crate::sql_text::create_index(&need.relation.schema, &need.relation.name, &need.column),
                 reason: reason(tview, need, &shown),
             })
         })

@@ -6,7 +6,9 @@ use pgrx::pg_sys;
 use pgrx::prelude::*;
 
 use pg_tviews_planner::locks::{Link, SourceLocks};
-use pg_tviews_planner::{quote_qualified, RelationName};
+use pg_tviews_planner::RelationName;
+
+use crate::sql_text::qualified as quote_qualified;
 
 use super::EdgeLock;
 use crate::engine::locks;

@@ -25,7 +25,8 @@ use pgrx::PgSqlErrorCode;
 
 use pg_tviews_planner::statements::{self, Delta};
 use pg_tviews_planner::locks::{lock_plan, Hop};
-use pg_tviews_planner::{graph, plan, quote_qualified, RelationName};
+use pg_tviews_planner::{graph, plan, RelationName};
+use crate::sql_text::qualified as quote_qualified;
 
 use crate::catalog::{self, Tview};
 use crate::ddl::create::{canonical_viewdef, relation_name};

@@ -7,9 +7,9 @@
 //! recorded as an internal part of a table.  Names (`tv_*`) prove nothing:
 //! a plain table may be called tv_something.
 
-use pg_tviews_planner::quote_qualified;
-
 use crate::catalog;
+use crate::entity::spelled;
+use crate::sql_text::{call, qualified, OUR_TRIGGER_FUNCTION};
 
 use super::super::query::{rows, text, QUALIFIED_SQL};
 use super::Finding;
@@ -28,22 +28,20 @@ pub fn check() -> Vec<Finding> {
 }
 
 fn metadata_rows() -> Vec<Finding> {
-    let sql = format!(
+    let sql = catalog::ext_schema().sql(&[
         "SELECT m.schema_name::text, m.entity, \
                 EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = m.table_oid::oid), \
                 EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = m.view_oid::oid) \
-         FROM {}.pg_tview_meta m ORDER BY 1, 2",
-        catalog::ext_schema()
-    );
+         FROM @extschema@.pg_tview_meta m ORDER BY 1, 2",
+    ]);
     let found = rows("pg_tview_meta", &sql, &[], |r| {
         Ok((text(r, 1)?, text(r, 2)?, r.get::<bool>(3)?.unwrap_or(false), r.get::<bool>(4)?.unwrap_or(false)))
     });
     let mut findings = Vec::new();
     for (schema, entity, has_table, has_view) in found {
-        let table = quote_qualified(&schema, &format!("tv_{entity}"));
-        let view = quote_qualified(&schema, &format!("v_{entity}"));
+        let table = qualified(&schema, &format!("tv_{entity}"));
+        let view = qualified(&schema, &format!("v_{entity}"));
         let component = format!("tview {table}");
-        let literal = |s: &str| format!("'{}'", s.replace('\'', "''"));
         if !has_table {
             findings.push(Finding::error(
                 "high",
@@ -51,9 +49,8 @@ fn metadata_rows() -> Vec<Finding> {
                 format!(
                     "pg_tview_meta lists this TVIEW but its table no longer exists (dropped while the pg_tviews_drop \
                      event trigger did not fire); its maintenance triggers stay on the sources. Remove the metadata as a \
-                     superuser: SELECT _pg_tviews_forget({}, {}); then create the TVIEW again if it is still wanted",
-                    literal(&schema),
-                    literal(&entity)
+                     superuser: {}; then create the TVIEW again if it is still wanted",
+                    call("_pg_tviews_forget", &[&schema, &entity])
                 ),
             ));
         } else if !has_view {
@@ -62,9 +59,9 @@ fn metadata_rows() -> Vec<Finding> {
                 component,
                 format!(
                     "the view {view} of this TVIEW no longer exists: {table} is no longer maintained and cannot be \
-                     refreshed or verified. Drop it (SELECT pg_tviews_drop({}) or DROP TABLE {table}) and create it \
+                     refreshed or verified. Drop it ({} or DROP TABLE {table}) and create it \
                      again from pg_tview_meta.definition",
-                    literal(&format!("{schema}.{entity}"))
+                    call("pg_tviews_drop", &[&spelled(&schema, &entity)])
                 ),
             ));
         }
@@ -73,15 +70,17 @@ fn metadata_rows() -> Vec<Finding> {
 }
 
 fn orphan_tables() -> Vec<Finding> {
-    let ext = catalog::ext_schema();
-    let sql = format!(
-        "SELECT {QUALIFIED_SQL} FROM pg_catalog.pg_trigger t \
+    let sql = catalog::ext_schema().sql(&[
+        "SELECT ",
+        QUALIFIED_SQL,
+        " FROM pg_catalog.pg_trigger t \
          JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid \
          JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
-         WHERE t.tgname = 'pg_tviews_guard' AND t.tgfoid = '{ext}.pg_tviews_trigger()'::pg_catalog.regprocedure \
-           AND NOT EXISTS (SELECT 1 FROM {ext}.pg_tview_meta m WHERE m.table_oid::oid = c.oid) \
-         ORDER BY 1"
-    );
+         WHERE t.tgname = 'pg_tviews_guard' AND t.tgfoid = ",
+        OUR_TRIGGER_FUNCTION,
+        " AND NOT EXISTS (SELECT 1 FROM @extschema@.pg_tview_meta m WHERE m.table_oid::oid = c.oid) \
+         ORDER BY 1",
+    ]);
     rows("TVIEW guard triggers", &sql, &[], |r| text(r, 1))
         .into_iter()
         .map(|table| {
@@ -90,9 +89,9 @@ fn orphan_tables() -> Vec<Finding> {
                 format!("table {table}"),
                 format!(
                     "{table} carries the pg_tviews guard trigger but pg_tview_meta has no TVIEW for it: nobody maintains \
-                     it and nobody can write it. Adopt it with SELECT pg_tviews_convert_table('{}') if its view still \
+                     it and nobody can write it. Adopt it with {} if its view still \
                      exists, or make it a plain table again with SELECT pg_tviews_install_stmt_triggers()",
-                    table.replace('\'', "''")
+                    call("pg_tviews_convert_table", &[&table])
                 ),
             )
         })
@@ -100,8 +99,10 @@ fn orphan_tables() -> Vec<Finding> {
 }
 
 fn orphan_views() -> Vec<Finding> {
-    let sql = format!(
-        "SELECT {}, {} \
+    let sql = catalog::ext_schema().sql(&[
+        "SELECT ",
+        QUALIFIED_SQL,
+        ", pg_catalog.quote_ident(tn.nspname) || '.' || pg_catalog.quote_ident(tc.relname) \
          FROM pg_catalog.pg_depend d \
          JOIN pg_catalog.pg_class c ON c.oid = d.objid AND c.relkind = 'v' \
          JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
@@ -110,12 +111,9 @@ fn orphan_views() -> Vec<Finding> {
          WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass \
            AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass \
            AND d.deptype = 'i' AND d.objsubid = 0 \
-           AND NOT EXISTS (SELECT 1 FROM {}.pg_tview_meta m WHERE m.view_oid::oid = c.oid) \
+           AND NOT EXISTS (SELECT 1 FROM @extschema@.pg_tview_meta m WHERE m.view_oid::oid = c.oid) \
          ORDER BY 1",
-        QUALIFIED_SQL,
-        "pg_catalog.quote_ident(tn.nspname) || '.' || pg_catalog.quote_ident(tc.relname)",
-        catalog::ext_schema()
-    );
+    ]);
     rows("TVIEW views", &sql, &[], |r| Ok((text(r, 1)?, text(r, 2)?)))
         .into_iter()
         .map(|(view, table)| {
@@ -124,8 +122,8 @@ fn orphan_views() -> Vec<Finding> {
                 format!("view {view}"),
                 format!(
                     "{view} is bound to {table} as the view of a TVIEW, but pg_tview_meta has no TVIEW for it. Adopt the \
-                     pair with SELECT pg_tviews_convert_table('{}'), or drop both with DROP TABLE {table}",
-                    table.replace('\'', "''")
+                     pair with {}, or drop both with DROP TABLE {table}",
+                    call("pg_tviews_convert_table", &[&table])
                 ),
             )
         })

@@ -13,11 +13,10 @@
 
 use pgrx::datum::DatumWithOid;
 
-use pg_tviews_planner::quote_ident;
-
 use crate::catalog::{self, Tview};
 use crate::definition_settings;
 use crate::pg::{AsRole, SettingsScope, MAINTENANCE_SETTINGS};
+use crate::sql_text;
 
 use super::super::query::{rows, text};
 use super::Finding;
@@ -56,13 +55,13 @@ fn check_one(tview: &Tview) -> Finding {
         "high",
         component,
         format!(
-            "{} of {checked} differ from {} (key {}{}). Run SELECT pg_tviews_refresh('{}'); drift comes from writes made \
+            "{} of {checked} differ from {} (key {}{}). Run {}; drift comes from writes made \
              with pg_tviews.enabled = off or while maintenance triggers were missing",
             problems.len(),
             tview.view,
             named.join(", "),
             if problems.len() > NAMED { ", ..." } else { "" },
-            format!("{}.{}", tview.schema, tview.entity).replace('\'', "''"),
+            sql_text::call("pg_tviews_refresh", &[&crate::entity::spelled(&tview.schema, &tview.entity)]),
         ),
     )
 }
@@ -71,7 +70,7 @@ fn check_one(tview: &Tview) -> Finding {
 fn count_up_to(table: &str, limit: i64) -> i64 {
     rows(
         "a row count",
-        &format!("SELECT pg_catalog.count(*) FROM (SELECT 1 FROM {table} LIMIT $1) AS s"),
+        &sql_text::count_up_to(table),
         &[limit.into()],
         |r| Ok(r.get::<i64>(1)?.unwrap_or(0)),
     )
@@ -89,8 +88,7 @@ fn differences(sql: &str, args: &[DatumWithOid]) -> Vec<(String, String)> {
 /// sampling percentage.
 fn sampled_verify(tview: &Tview) -> (String, f32) {
     let table = tview.table_sql();
-    let view = pg_tviews_planner::quote_qualified(&tview.schema, &tview.view);
-    let key = quote_ident(&tview.key_column);
+    let view = sql_text::qualified(&tview.schema, &tview.view);
     let (tuples, pages) = rows(
         "a size estimate",
         "SELECT GREATEST(c.reltuples, 1)::float8, GREATEST(c.relpages, 1)::float8 FROM pg_catalog.pg_class c WHERE c.oid = $1",
@@ -104,14 +102,6 @@ fn sampled_verify(tview: &Tview) -> (String, f32) {
     // and at least SAMPLE_PAGES pages, so the sample is rarely short.
     let fraction = (20.0 * SAMPLE_KEYS as f64 / tuples).max(SAMPLE_PAGES / pages);
     let percent = (100.0 * fraction).clamp(0.001, 100.0) as f32;
-    let sql = format!(
-        "WITH ks AS MATERIALIZED (SELECT {key} AS k FROM {table} TABLESAMPLE SYSTEM ($1) LIMIT {SAMPLE_KEYS}) \
-         SELECT COALESCE(t.{key}, v.{key})::text AS pk, \
-                CASE WHEN t.{key} IS NULL THEN 'missing' WHEN v.{key} IS NULL THEN 'extra' ELSE 'different' END \
-         FROM (SELECT * FROM {table} WHERE {key} = ANY (ARRAY(SELECT k FROM ks))) AS t \
-         FULL JOIN (SELECT * FROM {view} WHERE {key} = ANY (ARRAY(SELECT k FROM ks))) AS v ON v.{key} = t.{key} \
-         WHERE t.{key} IS NULL OR v.{key} IS NULL OR ROW(t.*)::text IS DISTINCT FROM ROW(v.*)::text \
-         ORDER BY 1"
-    );
+    let sql = sql_text::sampled_verify(&table, &view, &tview.key_column, SAMPLE_KEYS);
     (sql, percent)
 }

@@ -7,14 +7,13 @@ use super::super::query::{rows, text};
 use super::Finding;
 
 pub fn check() -> Vec<Finding> {
-    let sql = format!(
+    let sql = catalog::ext_schema().sql(&[
         "SELECT entity, pg_catalog.count(*), \
                 (pg_catalog.array_agg(COALESCE(error_text, '') ORDER BY logged_at DESC))[1] \
-         FROM {}.pg_tview_refresh_log \
+         FROM @extschema@.pg_tview_refresh_log \
          WHERE status = 'error' AND logged_at > pg_catalog.now() - interval '1 hour' \
          GROUP BY entity ORDER BY entity",
-        catalog::ext_schema()
-    );
+    ]);
     let errors = rows("pg_tview_refresh_log", &sql, &[], |r| {
         Ok((text(r, 1)?, r.get::<i64>(2)?.unwrap_or(0), text(r, 3)?))
     });
@@ -29,8 +28,8 @@ pub fn check() -> Vec<Finding> {
                 format!("execution store: {entity}"),
                 format!(
                     "{count} maintenance error(s) in the last hour, latest: {latest}. See SELECT * FROM pg_tview_refresh_log \
-                     WHERE entity = '{}' AND status = 'error'; the writes that failed were rolled back",
-                    entity.replace('\'', "''")
+                     WHERE entity = {} AND status = 'error'; the writes that failed were rolled back",
+                    crate::sql_text::literal(&entity)
                 ),
             )
         })

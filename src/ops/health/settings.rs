@@ -66,7 +66,7 @@ pub fn check() -> Vec<Finding> {
 
 /// This session's deferred work, when the queue view exists.
 fn pending_work() -> Option<Finding> {
-    let view = format!("{}.pg_tviews_queue_realtime", catalog::ext_schema());
+    let view = catalog::ext_schema().object("pg_tviews_queue_realtime");
     let exists = rows("the queue view", "SELECT pg_catalog.to_regclass($1) IS NOT NULL", &[view.as_str().into()], |r| {
         Ok(r.get::<bool>(1)?.unwrap_or(false))
     })
@@ -75,7 +75,7 @@ fn pending_work() -> Option<Finding> {
     if !exists {
         return None;
     }
-    let pending = rows("the queue", &format!("SELECT pg_catalog.count(*) FROM {view}"), &[], |r| {
+    let pending = rows("the queue", &catalog::ext_schema().sql(&["SELECT pg_catalog.count(*) FROM @extschema@.pg_tviews_queue_realtime"]), &[], |r| {
         Ok(r.get::<i64>(1)?.unwrap_or(0))
     })
     .into_iter()
@@ -91,11 +91,10 @@ fn pending_work() -> Option<Finding> {
 }
 
 fn deferred_tviews() -> Option<Finding> {
-    let sql = format!(
+    let sql = catalog::ext_schema().sql(&[
         "SELECT pg_catalog.string_agg(m.table_oid::text, ', ' ORDER BY m.schema_name, m.entity) \
-         FROM {}.pg_tview_meta m WHERE m.refresh_mode = 'deferred'",
-        catalog::ext_schema()
-    );
+         FROM @extschema@.pg_tview_meta m WHERE m.refresh_mode = 'deferred'",
+    ]);
     let list = rows("pg_tview_meta", &sql, &[], |r| text(r, 1)).into_iter().next().unwrap_or_default();
     (!list.is_empty()).then(|| {
         Finding::warning(
@@ -107,11 +106,9 @@ fn deferred_tviews() -> Option<Finding> {
 }
 
 fn history_size() -> Option<Finding> {
-    let sql = format!(
-        "SELECT c.reltuples::float8 FROM pg_catalog.pg_class c WHERE c.oid = '{}.pg_tview_refresh_log'::pg_catalog.regclass",
-        catalog::ext_schema()
-    );
-    let estimate = rows("pg_tview_refresh_log size", &sql, &[], |r| Ok(r.get::<f64>(1)?.unwrap_or(0.0)))
+    let log = catalog::ext_schema().object("pg_tview_refresh_log");
+    let sql = "SELECT c.reltuples::float8 FROM pg_catalog.pg_class c WHERE c.oid = pg_catalog.to_regclass($1)";
+    let estimate = rows("pg_tview_refresh_log size", sql, &[log.as_str().into()], |r| Ok(r.get::<f64>(1)?.unwrap_or(0.0)))
         .into_iter()
         .next()
         .unwrap_or(0.0);

@@ -6,6 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::catalog;
+use crate::sql_text::OUR_TRIGGER_FUNCTION;
 
 use super::super::query::{qualified_name, rows, text};
 use super::Finding;
@@ -104,15 +105,17 @@ fn fires(tgenabled: &str) -> bool {
 
 /// Our triggers: (relation oid, name) -> tgenabled.
 fn existing() -> BTreeMap<(u32, String), String> {
-    let sql = format!(
+    let sql = [
         "SELECT t.tgrelid, t.tgname::text, t.tgenabled::text FROM pg_catalog.pg_trigger t \
-         WHERE t.tgfoid = '{}.pg_tviews_trigger()'::pg_catalog.regprocedure AND NOT t.tgisinternal",
-        catalog::ext_schema()
-    );
-    rows("maintenance triggers", &sql, &[], |r| {
+         WHERE NOT t.tgisinternal AND t.tgfoid = ",
+        OUR_TRIGGER_FUNCTION,
+    ]
+    .concat();
+    let mut found: Vec<_> = rows("maintenance triggers", &sql, &[], |r| {
         let rel = r.get::<pgrx::pg_sys::Oid>(1)?.map(|o| o.to_u32()).unwrap_or(0);
         Ok(((rel, text(r, 2)?), text(r, 3)?))
-    })
-    .into_iter()
-    .collect()
+    });
+    // Only ours by name too: a renamed one is not (ddl/triggers.rs).
+    found.retain(|((_, name), _)| crate::ddl::triggers::is_ours(name));
+    found.into_iter().collect()
 }
