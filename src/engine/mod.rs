@@ -43,3 +43,29 @@ impl Drop for Maintaining {
 pub fn is_maintaining() -> bool {
     DEPTH.with(|d| d.get() > 0)
 }
+
+thread_local! {
+    /// pg_tviews' own triggers do nothing while set (see `quiet`).
+    static QUIET: Cell<bool> = const { Cell::new(false) };
+}
+
+/// pg_tviews' triggers (the guard, maintenance) do nothing until dropped
+/// (also when an ERROR unwinds past it): for a write run only to be
+/// explained and rolled back, whose cascade must not be queued.  Unlike
+/// `session_replication_role = replica`, a superuser-only setting, any
+/// caller may use it, and other triggers are left alone.
+pub struct Quiet(bool);
+
+pub fn quiet() -> Quiet {
+    Quiet(QUIET.with(|q| q.replace(true)))
+}
+
+impl Drop for Quiet {
+    fn drop(&mut self) {
+        QUIET.with(|q| q.set(self.0));
+    }
+}
+
+pub fn is_quiet() -> bool {
+    QUIET.with(|q| q.get())
+}

@@ -23,8 +23,9 @@ fn pg_tviews_trigger<'a>(
 ) -> Result<Option<PgHeapTuple<'a, AllocatedByPostgres>>, PgTriggerError> {
     // A trigger calling us under another name (one of ours renamed by its
     // table's owner, or someone's own) is not one pg_tviews manages: it
-    // does nothing, and `sync` puts ours back beside it.
-    if !crate::ddl::triggers::is_ours(trigger.name()?) {
+    // does nothing, and `sync` puts ours back beside it.  Nothing either
+    // while a write is only being explained (`super::quiet`).
+    if !crate::ddl::triggers::is_ours(trigger.name()?) || super::is_quiet() {
         return Ok(None);
     }
     let operation = trigger.op()?;

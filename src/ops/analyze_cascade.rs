@@ -5,16 +5,13 @@
 //! maintenance settings.
 //!
 //! Read-only: the statements run in a subtransaction that is rolled back.
-//! Inside it `session_replication_role = replica` keeps every ordinary
-//! trigger quiet: the guard on `tv_E` (we are not the engine), and the
-//! maintenance triggers of TVIEWs reading `tv_E`, which would queue work
-//! in the engine that nobody drains.  That setting is SUSET: the caller
-//! must be allowed to set it themselves (a superuser, or GRANT SET ON
-//! PARAMETER session_replication_role), or gets 42501; pg_tviews never
-//! changes it for someone who could not.  `pg_tviews_show_cascade_path`
-//! says which TVIEWs a real refresh of this row goes on to.
-
-use std::ffi::CString;
+//! Inside it pg_tviews' own triggers are quiet (`engine::quiet`): the
+//! guard on `tv_E` (we are not the engine), and the maintenance triggers
+//! of TVIEWs reading `tv_E`, which would queue work in the engine that
+//! nobody drains.  (Not `session_replication_role = replica`: that setting
+//! is superuser-only, and pg_tviews does not change it for a caller who
+//! could not.)  `pg_tviews_show_cascade_path` says which TVIEWs a real
+//! refresh of this row goes on to.
 
 use pgrx::prelude::*;
 use pgrx::PgSqlErrorCode;
@@ -24,7 +21,7 @@ use pg_tviews_planner::statements::{self, Target};
 use crate::catalog::{self, Tview};
 use crate::definition_settings;
 use crate::engine::cache::table_columns;
-use crate::error::{raise, raise_with};
+use crate::error::raise;
 use crate::pg::{AsRole, SettingsScope, MAINTENANCE_SETTINGS};
 
 use super::query::{rows, text};
@@ -37,7 +34,6 @@ fn pg_tviews_analyze_cascade(
 ) -> TableIterator<'static, (name!(query_plan, String),)> {
     let tview = catalog::by_entity_or_error(entity);
     crate::authz::compare(&tview, "pg_tviews_analyze_cascade");
-    check_may_quiet_triggers();
     let key_type = key_type(&tview);
     let columns = table_columns(tview.table_oid);
     let target = Target {
@@ -55,8 +51,8 @@ fn pg_tviews_analyze_cascade(
         let _settings = SettingsScope::new(MAINTENANCE_SETTINGS);
         let _definition = definition_settings::apply(&tview);
         let _owner = AsRole::new(tview.owner);
+        let _quiet = crate::engine::quiet();
         rolled_back(|| {
-            quiet_triggers();
             let mut lines = Vec::new();
             for (what, sql) in &steps {
                 lines.push(format!("-- {what}"));
@@ -71,11 +67,22 @@ fn pg_tviews_analyze_cascade(
     TableIterator::new(lines.into_iter().map(|l| (l,)))
 }
 
+/// The plan's lines, without those of pg_tviews' own triggers: quiet,
+/// they fired and did nothing, which is not what a real refresh costs.
 fn explain_lines(sql: &str, pk_value: &str) -> Vec<String> {
+    let ours = |line: &str| {
+        line.trim_start()
+            .strip_prefix("Trigger ")
+            .and_then(|rest| rest.split(" on ").next())
+            .is_some_and(crate::ddl::triggers::is_ours)
+    };
     Spi::connect_mut(|client| {
         let mut out = Vec::new();
         for row in client.update(sql, None, &[pk_value.into()])? {
-            out.push(row.get::<String>(1)?.unwrap_or_default());
+            let line = row.get::<String>(1)?.unwrap_or_default();
+            if !ours(&line) {
+                out.push(line);
+            }
         }
         Ok::<_, pgrx::spi::SpiError>(out)
     })
@@ -94,40 +101,4 @@ fn key_type(tview: &Tview) -> String {
     .into_iter()
     .next()
     .unwrap_or_else(|| raise(PgSqlErrorCode::ERRCODE_UNDEFINED_COLUMN, format!("{} has no column {}", tview.table, tview.key_column)))
-}
-
-/// The caller (not the TVIEW's owner we run as later) may set
-/// `session_replication_role`.
-fn check_may_quiet_triggers() {
-    let allowed = Spi::get_one::<bool>("SELECT pg_catalog.has_parameter_privilege('session_replication_role', 'SET')")
-        .ok()
-        .flatten()
-        .unwrap_or(false);
-    if !allowed {
-        raise_with(
-            PgSqlErrorCode::ERRCODE_INSUFFICIENT_PRIVILEGE,
-            "permission denied to analyze a TVIEW refresh: it runs with session_replication_role = replica",
-            None,
-            Some("A superuser, or a role granted SET ON PARAMETER session_replication_role, may call it.".into()),
-        );
-    }
-}
-
-/// `session_replication_role = replica` until the subtransaction ends.
-fn quiet_triggers() {
-    let (name, value) = (c"session_replication_role", CString::from(c"replica"));
-    // SAFETY: valid C strings; SUSET context because this is pg_tviews
-    // setting it for its own statements, undone by the rollback.
-    unsafe {
-        pg_sys::set_config_option(
-            name.as_ptr(),
-            value.as_ptr(),
-            pg_sys::GucContext::PGC_SUSET,
-            pg_sys::GucSource::PGC_S_SESSION,
-            pg_sys::GucAction::GUC_ACTION_LOCAL,
-            true,
-            pgrx::PgLogLevel::ERROR as i32,
-            false,
-        );
-    }
 }
