@@ -23,7 +23,7 @@
 
 use std::ops::ControlFlow;
 
-use sqlparser::ast::{BinaryOperator, Expr, Ident, Query, Statement, VisitMut, VisitorMut};
+use sqlparser::ast::{BinaryOperator, Expr, Ident, Statement, VisitMut, VisitorMut};
 use sqlparser::keywords::Keyword;
 use sqlparser::tokenizer::{Token, TokenWithSpan};
 
@@ -79,19 +79,17 @@ pub(crate) fn check_tokens(tokens: &[TokenWithSpan]) -> Result<(), PlanError> {
     Ok(())
 }
 
-/// Balance long AND/OR chains of a freshly parsed query and check every
-/// expression is at most `MAX_DEPTH` deep.  This must be the first walk
-/// over the tree: until it is done, nothing but it and `dismantle` may
-/// recurse into expressions.
-pub(crate) fn bound(mut query: Query) -> Result<Query, PlanError> {
-    let mut bound = Bound { depth: 0 };
-    match VisitMut::visit(&mut query, &mut bound) {
-        ControlFlow::Continue(()) => Ok(query),
-        ControlFlow::Break(()) => {
-            dismantle(query);
-            Err(too_complex(&format!("an expression nested more than {MAX_DEPTH} levels deep")))
-        }
+/// Balance long AND/OR chains of freshly parsed statements and check
+/// every expression is at most `MAX_DEPTH` deep.  This must be the first
+/// walk over them: until it is done, nothing but it and `dismantle` may
+/// recurse into expressions.  Refused, all of them are taken apart.
+pub(crate) fn bound(mut statements: Vec<Statement>) -> Result<Vec<Statement>, PlanError> {
+    let within = statements.iter_mut().all(|s| VisitMut::visit(s, &mut Bound { depth: 0 }).is_continue());
+    if within {
+        return Ok(statements);
     }
+    statements.into_iter().for_each(dismantle);
+    Err(too_complex(&format!("an expression nested more than {MAX_DEPTH} levels deep")))
 }
 
 struct Bound {
@@ -174,11 +172,6 @@ fn balanced(mut operands: Vec<Expr>, op: &BinaryOperator) -> Expr {
         op: op.clone(),
         right: Box::new(balanced(right, op)),
     }
-}
-
-/// Drop a statement whatever the depth of its expressions (see `dismantle`).
-pub(crate) fn discard(statement: Statement) {
-    dismantle(statement)
 }
 
 /// Drop a tree whatever the depth of its expressions: every expression is

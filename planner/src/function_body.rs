@@ -17,9 +17,6 @@ use std::ops::ControlFlow;
 use sqlparser::ast::{
     BinaryOperator, DataType, Expr, ObjectName, Query, Statement, TableFactor, Visit, Visitor,
 };
-use sqlparser::parser::Parser;
-
-use crate::dialect::PgCanonical;
 
 /// A name as PostgreSQL resolves it: unquoted parts folded to lower case.
 pub type Name = Vec<String>;
@@ -57,8 +54,15 @@ const NAME_TYPES: &[&str] = &[
 
 /// The names in an SQL function body (one or more statements).  Err when
 /// it does not parse or holds a statement other than a query.
+///
+/// Parsed within the planner's depth bounds, on its own stack (see
+/// `depth`): a body or view too deep to analyse is an Err, never a crash.
 pub fn body_names(body: &str) -> Result<BodyNames, String> {
-    let statements = Parser::parse_sql(&PgCanonical::default(), body).map_err(|e| e.to_string())?;
+    crate::depth::on_large_stack(|| body_names_here(body))
+}
+
+fn body_names_here(body: &str) -> Result<BodyNames, String> {
+    let statements = crate::parse::parse_bounded(body).map_err(|e| e.message)?;
     let mut finder = Finder::default();
     for statement in &statements {
         if !matches!(statement, Statement::Query(_)) {

@@ -59,36 +59,41 @@ pub(crate) fn is_reserved_keyword(word: &str) -> bool {
 pub(crate) fn parse_view(sql: &str) -> Result<Query, PlanError> {
     refuse_by_token(sql)?;
     let sql = quote_top_qualifiers(sql);
-    let dialect = PgCanonical::default();
-    let syntax = |e: ParserError| match e {
-        ParserError::RecursionLimitExceeded => depth::too_complex("parentheses or subqueries nested too deeply"),
-        e => PlanError::new(ErrorKind::Syntax, format!("could not analyse the defining query: {e}")),
-    };
-    let tokens = Tokenizer::new(&dialect, &sql).tokenize_with_location().map_err(|e| syntax(e.into()))?;
-    depth::check_tokens(&tokens)?;
-    let mut statements = Parser::new(&dialect)
-        .with_recursion_limit(depth::PARSER_RECURSION_LIMIT)
-        .with_tokens_with_locations(tokens)
-        .parse_statements()
-        .map_err(syntax)?;
-    let last = statements.pop();
-    let single = statements.is_empty();
-    for other in statements {
-        depth::discard(other);
-    }
-    let mut query = match last {
-        Some(Statement::Query(q)) if single => depth::bound(*q)?,
-        other => {
-            other.into_iter().for_each(depth::discard);
+    let mut statements = parse_bounded(&sql).map_err(|e| match e.kind {
+        ErrorKind::Syntax => PlanError::new(ErrorKind::Syntax, format!("could not analyse the defining query: {}", e.message)),
+        _ => e,
+    })?;
+    let mut query = match (statements.pop(), statements.is_empty()) {
+        (Some(Statement::Query(q)), true) => *q,
+        _ => {
             return Err(PlanError::new(
                 ErrorKind::Syntax,
                 "the definition of a TVIEW must be a single SELECT statement",
-            ));
+            ))
         }
     };
     refuse_non_deterministic(&query)?;
     inline_ctes(&mut query)?;
     Ok(query)
+}
+
+/// Every statement of `sql`, parsed within the bounds of `depth` (the only
+/// way the planner parses text): what it returns may be walked, cloned,
+/// printed and dropped by recursion.  Callers run on `depth::on_large_stack`.
+pub(crate) fn parse_bounded(sql: &str) -> Result<Vec<Statement>, PlanError> {
+    let dialect = PgCanonical::default();
+    let syntax = |e: ParserError| match e {
+        ParserError::RecursionLimitExceeded => depth::too_complex("parentheses or subqueries nested too deeply"),
+        e => PlanError::new(ErrorKind::Syntax, e.to_string()),
+    };
+    let tokens = Tokenizer::new(&dialect, sql).tokenize_with_location().map_err(|e| syntax(e.into()))?;
+    depth::check_tokens(&tokens)?;
+    let statements = Parser::new(&dialect)
+        .with_recursion_limit(depth::PARSER_RECURSION_LIMIT)
+        .with_tokens_with_locations(tokens)
+        .parse_statements()
+        .map_err(syntax)?;
+    depth::bound(statements)
 }
 
 /// sqlparser reads `SELECT top.x` as a `SELECT TOP` clause whatever the

@@ -103,3 +103,15 @@ fn ten_thousand_join_conjuncts_are_planned() {
     assert_eq!(p.sources.len(), 2);
     assert!(index_needs(&sql, "pk_x").is_ok());
 }
+
+/// The names of a function body or view text are read within the same
+/// bounds: deep text is an error, never an overflow.
+#[test]
+fn function_bodies_are_read_within_the_bounds() {
+    use crate::function_body::{body_names, name_casts};
+    assert!(name_casts(&or_terms(10_000)).is_ok());
+    let terms: Vec<String> = (0..10_000).map(|i| i.to_string()).collect();
+    let sum = format!("SELECT 1 + {}", terms.join(" + "));
+    let e = body_names(&sum).expect_err("too deep");
+    assert!(e.starts_with("the definition is too complex"), "{e}");
+}
