@@ -14,8 +14,21 @@ SET ROLE regress_names_bob;
 CREATE TABLE public.names_mine (pk_mine int PRIMARY KEY, v text);
 INSERT INTO public.names_mine VALUES (1, 'a');
 CREATE TABLE public.tv_names_mine AS SELECT m.pk_mine AS pk_names_mine, m.v FROM public.names_mine m;
+-- the DDL guard refuses the rename ...
 ALTER TRIGGER pg_tviews_ins ON public.names_mine
   RENAME TO "IF EXISTS x ON t;ALTER ROLE regress_names_bob SUPERUSER;--";
+-- ... but a rename it did not see (made while it was disabled, or before
+-- it existed) must be harmless too
+RESET ROLE;
+ALTER EVENT TRIGGER pg_tviews_ddl_guard_start DISABLE;
+ALTER EVENT TRIGGER pg_tviews_ddl_guard DISABLE;
+SET ROLE regress_names_bob;
+ALTER TRIGGER pg_tviews_ins ON public.names_mine
+  RENAME TO "IF EXISTS x ON t;ALTER ROLE regress_names_bob SUPERUSER;--";
+RESET ROLE;
+ALTER EVENT TRIGGER pg_tviews_ddl_guard_start ENABLE;
+ALTER EVENT TRIGGER pg_tviews_ddl_guard ENABLE;
+SET ROLE regress_names_bob;
 SELECT pg_tviews_install_stmt_triggers() AS created;
 RESET ROLE;
 SELECT pg_tviews_reinstall_triggers() > 0 AS reinstalled;
