@@ -433,7 +433,9 @@ class Gen:
             self.tag("outer join ON with a predicate")
         joins = [f"{kind} JOIN {child} {ca} ON {on}"]
         scope = [root, kid]
-        key = f"coalesce({ra}.id::text, '-') || ':' || coalesce({ca}.{unique_col(child)}::text, '-')"
+        # a child without an id (post_tags) is one row per value of all its columns
+        kid_key = f"{ca}.id::text" if "id" in kid.cols else " || '/' || ".join(f"{ca}.{c}" for c in kid.cols)
+        key = f"coalesce({ra}.id::text, '-') || ':' || coalesce({kid_key}, '-')"
         refs = sorted(c for c in kid.refs if kid.refs[c] != base)
         if refs and self.p(0.4):
             col = self.r.choice(refs)
