@@ -159,7 +159,10 @@ impl VisitorMut for OtherOccurrences<'_> {
     fn pre_visit_table_factor(&mut self, factor: &mut TableFactor) -> ControlFlow<()> {
         if let TableFactor::Table { name, alias, args: None, .. } = factor {
             if relation_of(name).as_ref() == Some(self.relation) {
-                if self.old & (1 << self.seen) != 0 {
+                // Bits past 31 are never set (six occurrences at most); the
+                // counting pass still visits every occurrence.
+                let bit = u32::try_from(self.seen).ok().and_then(|s| self.old.checked_shr(s)).unwrap_or(0) & 1;
+                if bit != 0 {
                     if alias.is_none() {
                         let shown = name.0.last().and_then(|p| p.as_ident()).cloned();
                         *alias = shown.map(|name| TableAlias { name, columns: vec![] });

@@ -117,6 +117,20 @@ fn unsupported_constructs_are_refused_naming_them() {
     assert_eq!(REFUSED.len(), 73, "refused shapes");
 }
 
+/// A table read more often than the planner's bound is refused by name,
+/// however many times: the count of its occurrences must not overflow the
+/// bit set of old and current ones (a debug build panicked from 33 on).
+#[test]
+fn a_table_read_many_times_is_refused_at_any_count() {
+    for n in [7, 32, 33, 64, 65, 200] {
+        let joins: String = (1..n).map(|i| format!(" JOIN s.t t{i} ON t{i}.pk = t{}.pk", i - 1)).collect();
+        let sql = format!("SELECT t0.pk AS pk_x FROM s.t t0{joins}");
+        let (kind, message) = refusal(&sql, "pk_x");
+        assert_eq!(kind, Unsupported, "{n}: {message}");
+        assert!(message.contains("a table read more than 6 times (s.t)"), "{n}: {message}");
+    }
+}
+
 #[test]
 fn a_quoted_name_tablesample_is_not_the_clause() {
     let sql = "SELECT t.pk AS pk_x, t.\"tablesample\" FROM s.t t";
