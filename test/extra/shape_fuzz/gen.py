@@ -34,6 +34,9 @@ TABLES = {
     "tags": ({"id": INT, "name": TEXT}, {}),
     "post_tags": ({"post_id": INT, "tag_id": INT}, {"post_id": "posts", "tag_id": "tags"}),
 }
+# refused because of what a source is or what is read of it (docs/limits.md)
+SOURCE_REFUSALS = ["partitioned table", "partition", "inheritance parent", "inheritance child",
+                   "tablesample", "system column"]
 ROOTS = ["companies", "users", "users", "categories", "posts", "posts", "posts",
          "comments", "comments", "tags"]
 SHORT = {"companies": "co", "users": "u", "categories": "cat", "posts": "p",
@@ -240,7 +243,7 @@ class Gen:
         return f"{'NOT ' if neg else ''}EXISTS (SELECT 1 FROM {child} {a} WHERE {cond})"
 
     # ---- one SELECT ---------------------------------------------------------
-    def core(self, entity, key_expr=None, want_types=None, allow_group=True, root=None):
+    def core(self, entity, key_expr=None, want_types=None, allow_group=True, root=None, allow_where=True):
         """One SELECT with the key column pk_<entity>.  key_expr(alias) builds the key
         (UNION ALL branches); want_types forces the types of the other columns."""
         from_sql, scope, joins = None, [], []
@@ -327,7 +330,7 @@ class Gen:
             types.append(typ)
         # where
         where = []
-        for _ in range(self.r.choice([0, 0, 1, 1, 2])):
+        for _ in range(self.r.choice([0, 0, 1, 1, 2]) if allow_where else 0):
             if self.p(0.45):
                 where.append(self.exists(scope))
             else:
@@ -391,6 +394,10 @@ class Gen:
         k = self.r.random()
         if k < 0.07:
             return self.refusable(entity)
+        if 0.27 <= k < 0.31:
+            return self.duplicable_key(entity)
+        if 0.31 <= k < 0.36:
+            return self.refusable(entity, kinds=SOURCE_REFUSALS)
         if k < 0.15:
             sql = self.outer_pair(entity)
         elif k < 0.27:
@@ -462,14 +469,26 @@ class Gen:
         self.root_table = None
         return sql
 
-    def refusable(self, entity):
+    def duplicable_key(self, entity):
+        """A key unique in the seed data that writes can duplicate (tag names: the
+        driver renames tags to 'tag 1'..'tag 30', except in deferred mode): such a
+        write must fail with 23505 naming the TVIEW, which stays equal to its view."""
+        self.tag("duplicable key")
+        # no WHERE: with one, two tags could share a name while one is filtered
+        # out, and a deferred write letting it in would fail the driver's COMMIT
+        sql, _ = self.core(entity, key_expr=lambda r: f"{r.alias}.name", allow_group=False, root="tags",
+                           allow_where=False)
+        self.root_table = None   # the key is not the table's id: not stackable
+        return sql
+
+    def refusable(self, entity, kinds=None):
         """A definition pg_tviews documents as refused (docs/limits.md): it must be
         refused cleanly, or, if accepted, be maintained correctly."""
         sql, _ = self.core(entity, allow_group=False, root=self.r.choice(ROOTS))
         a = sql.split("\nFROM ", 1)[1].split()[1]      # the root's alias
-        kind = self.r.choice(["limit", "window", "now", "random", "distinct on",
-                              "whole aggregate", "recursive", "plain view", "group without key",
-                              "offset"])
+        kind = self.r.choice(kinds or ["limit", "window", "now", "random", "distinct on",
+                                       "whole aggregate", "recursive", "plain view",
+                                       "group without key", "offset"] + SOURCE_REFUSALS)
         self.tags = [f"refusable: {kind}"] + self.tags
         if kind == "limit":
             return f"{sql}\nORDER BY 1\nLIMIT {self.r.randint(3, 30)}"
@@ -489,6 +508,16 @@ class Gen:
         if kind == "recursive":
             return (f"WITH RECURSIVE r(id) AS (SELECT 1 UNION ALL SELECT id + 1 FROM r WHERE id < 5)\n"
                     f"{sql.replace(chr(10) + 'FROM ', ',' + chr(10) + '       (SELECT max(id) FROM r) AS depth' + chr(10) + 'FROM ', 1)}")
+        reads = {"partitioned table": "events", "partition": "events_low",
+                 "inheritance parent": "notes", "inheritance child": "notes_archive"}
+        if kind in reads:
+            return sql.replace("\nFROM ", f",\n       (SELECT count(*) FROM {reads[kind]} x WHERE x.post_id = {a}.id) "
+                                           f"AS n_read\nFROM ", 1)
+        if kind == "tablesample":
+            root = sql.split("\nFROM ", 1)[1].split()[0]
+            return sql.replace(f"\nFROM {root} {a}", f"\nFROM {root} {a} TABLESAMPLE bernoulli (50) REPEATABLE (7)", 1)
+        if kind == "system column":
+            return sql.replace("\nFROM ", f",\n       {a}.xmin::text AS row_version\nFROM ", 1)
         if kind == "plain view":
             return sql.replace("\nFROM ", f",\n       (SELECT count(*) FROM fz_plain_view) AS n_view\nFROM ", 1)
         # group without key: group by a non-key column of the root's table

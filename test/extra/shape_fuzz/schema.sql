@@ -113,3 +113,20 @@ CREATE TABLE cons_tviews (
 
 -- a plain view: reading it must be refused (no triggers on views)
 CREATE VIEW fz_plain_view AS SELECT id, name FROM tags;
+
+-- a partitioned table and an inheritance pair: reading any of them must be
+-- refused (docs/limits.md); the driver writes them through the parent and
+-- straight to a partition or child
+CREATE TABLE events (
+    id      int NOT NULL,
+    post_id int,
+    kind    text NOT NULL,
+    PRIMARY KEY (id)
+) PARTITION BY RANGE (id);
+CREATE TABLE events_low PARTITION OF events FOR VALUES FROM (MINVALUE) TO (1000);
+CREATE TABLE events_high PARTITION OF events FOR VALUES FROM (1000) TO (MAXVALUE);
+INSERT INTO events SELECT g, 1 + g % 60, (ARRAY['view', 'like'])[1 + g % 2] FROM generate_series(1, 40) g;
+CREATE TABLE notes (id int PRIMARY KEY, post_id int, body text);
+CREATE TABLE notes_archive () INHERITS (notes);
+INSERT INTO notes SELECT g, 1 + g % 60, 'note ' || g FROM generate_series(1, 20) g;
+INSERT INTO notes_archive SELECT g, 1 + g % 60, 'old note ' || g FROM generate_series(21, 30) g;
