@@ -13,6 +13,10 @@ BEGIN
         EXECUTE format('CREATE TABLE tv_c%s AS SELECT t.id AS pk_c%s, t.v FROM tb_c%s t', i, i, i);
     END LOOP;
 END $$;
+-- a new session: a CREATE that saw another transaction commit meanwhile (autovacuum's
+-- ANALYZE will do) rebuilds its TVIEW, and that rebuild fills this backend's caches
+\c
+SET search_path = cache_stats, public;
 SELECT cache_name, entries, capacity, hits, misses FROM pg_tviews_cache_stats ORDER BY 1;
 SET pg_tviews.prepared_stmt_cache_size = 50;
 DO $$
