@@ -14,6 +14,14 @@ use crate::error::raise;
 /// returns how many.
 #[pg_extern]
 fn pg_tviews_purge_history(older_than: pgrx::datum::Interval) -> i64 {
+    // now() - a negative interval is in the future: every row would go
+    let negative = Spi::get_one_with_args::<bool>("SELECT $1 < pg_catalog.make_interval()", &[older_than.into()])
+        .ok()
+        .flatten()
+        .unwrap_or(false);
+    if negative {
+        raise(PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE, "pg_tviews_purge_history: older_than must not be negative");
+    }
     let deleted = catalog::as_extension_owner(|ext| {
         let sql = ext.sql(&[
             "WITH gone AS (DELETE FROM @extschema@.pg_tview_refresh_log WHERE logged_at < pg_catalog.now() - $1 RETURNING 1) \

@@ -29,6 +29,9 @@ UPDATE pg_tview_refresh_log SET logged_at = now() - interval '40 days'
 SELECT pg_tviews_purge_history('30 days') AS deleted;
 SELECT refreshes FROM pg_tviews_performance_summary WHERE entity = 'perf_synthetic';
 SELECT pg_tviews_purge_history('30 days') AS deleted_again;
+-- a negative interval would reach into the future and purge everything: refused
+SELECT pg_tviews_purge_history('-1 day');
+SELECT count(*) > 0 AS rows_kept FROM pg_tview_refresh_log WHERE entity = 'perf_synthetic';
 SELECT operation, details FROM pg_tview_audit_log
  WHERE operation = 'PURGE HISTORY' ORDER BY log_id DESC LIMIT 2;
 -- purging is for the extension's owner and those it grants it to
