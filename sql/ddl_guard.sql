@@ -20,3 +20,11 @@ CREATE EVENT TRIGGER pg_tviews_ddl_guard ON ddl_command_end
     EXECUTE FUNCTION _pg_tviews_ddl_guard();
 
 REVOKE EXECUTE ON FUNCTION _pg_tviews_ddl_guard() FROM PUBLIC;
+
+-- Functions (src/ddl/function_guard.rs): after a function or aggregate a
+-- TVIEW's definition runs is replaced or altered, check it again and
+-- rebuild the TVIEW, or refuse the command.
+CREATE EVENT TRIGGER pg_tviews_function_guard ON ddl_command_end
+    WHEN TAG IN ('CREATE FUNCTION', 'ALTER FUNCTION', 'CREATE AGGREGATE', 'ALTER AGGREGATE',
+                 'ALTER ROUTINE')
+    EXECUTE FUNCTION _pg_tviews_ddl_guard();

@@ -63,3 +63,11 @@ CREATE EVENT TRIGGER pg_tviews_ddl_guard ON ddl_command_end
     EXECUTE FUNCTION _pg_tviews_ddl_guard();
 
 REVOKE EXECUTE ON FUNCTION _pg_tviews_ddl_guard() FROM PUBLIC;
+
+-- The function guard (sql/ddl_guard.sql, src/ddl/function_guard.rs):
+-- replacing or altering a function a TVIEW's definition runs checks it
+-- again and rebuilds the TVIEW, or refuses the command.
+CREATE EVENT TRIGGER pg_tviews_function_guard ON ddl_command_end
+    WHEN TAG IN ('CREATE FUNCTION', 'ALTER FUNCTION', 'CREATE AGGREGATE', 'ALTER AGGREGATE',
+                 'ALTER ROUTINE')
+    EXECUTE FUNCTION _pg_tviews_ddl_guard();

@@ -74,6 +74,10 @@ pub unsafe extern "C-unwind" fn pg_tviews_ddl_guard(fcinfo: pg_sys::FunctionCall
     let replaces_view = !tree.is_null()
         && (*tree).type_ == pg_sys::NodeTag::T_ViewStmt
         && (*(tree as *mut pg_sys::ViewStmt)).replace;
+    let functions = super::function_guard::changed_functions();
+    if !functions.is_empty() {
+        super::function_guard::check(&tag, &functions);
+    }
     let lost = guard_before::take();
     let mut relations = touched_relations();
     if let Some(lost) = &lost {

@@ -155,8 +155,26 @@ pub fn check(view: pg_sys::Oid, entity: &str, canonical: &str) {
     // Built-in functions are pinned: the rule records no dependency on
     // them, so the session-dependent and volatile ones are found in the text.
     if let Some((name, why)) = body_names(canonical).ok().and_then(|n| builtin_refusal(&n.functions)) {
-        refuse(entity, &name, why, None);
+        let refusal = Refusal { signature: name, why: why.into(), caller: None };
+        refuse(&format!("cannot create TVIEW {entity}"), &refusal);
     }
+    if let Err(refusal) = walk(view).1 {
+        refuse(&format!("cannot create TVIEW {entity}"), &refusal);
+    }
+}
+
+/// The first function of a walk that is not allowed: its signature, why,
+/// and the function calling it (none when the view calls it).
+pub struct Refusal {
+    signature: String,
+    why: String,
+    caller: Option<String>,
+}
+
+/// Every function the view's definition can run, found from the catalog
+/// (see the module header), as far as the walk went: to its end, or to
+/// the first function not allowed.
+pub fn walk(view: pg_sys::Oid) -> (HashSet<u32>, Result<(), Refusal>) {
     let mut queue: Vec<(pg_sys::Oid, Option<String>)> =
         referenced("pg_catalog.pg_rewrite", &rule_oids(view)).0.into_iter().map(|f| (f, None)).collect();
     let mut seen = HashSet::new();
@@ -169,16 +187,22 @@ pub fn check(view: pg_sys::Oid, entity: &str, canonical: &str) {
             Verdict::Allowed(calls) => {
                 queue.extend(calls.into_iter().map(|f| (f, Some(function.signature.clone()))));
             }
-            Verdict::Refused(why) => refuse(entity, &function.signature, &why, caller.as_deref()),
+            Verdict::Refused(why) => {
+                return (seen, Err(Refusal { signature: function.signature, why, caller }));
+            }
         }
     }
+    (seen, Ok(()))
 }
 
-fn refuse(entity: &str, signature: &str, why: &str, caller: Option<&str>) -> ! {
-    let via = caller.map(|c| format!("It is called by {c}. ")).unwrap_or_default();
+/// Raise the refusal, its message starting with `what` ("cannot create
+/// TVIEW x", or the DDL refused for a TVIEW).
+pub fn refuse(what: &str, refusal: &Refusal) -> ! {
+    let Refusal { signature, why, caller, .. } = refusal;
+    let via = caller.as_ref().map(|c| format!("It is called by {c}. ")).unwrap_or_default();
     raise_with(
         PgSqlErrorCode::ERRCODE_FEATURE_NOT_SUPPORTED,
-        format!("cannot create TVIEW {entity}: function {signature} {why}"),
+        format!("{what}: function {signature} {why}"),
         Some(format!(
             "{via}A function a TVIEW calls must not read tables: they would be hidden sources that \
              maintenance does not follow, and it runs in the writer's session, where a temporary \

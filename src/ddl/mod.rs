@@ -14,6 +14,7 @@ pub mod create;
 mod drop;
 mod drop_start;
 mod event;
+mod function_guard;
 mod guard_before;
 pub mod refuse;
 mod serialize;
