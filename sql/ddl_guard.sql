@@ -24,7 +24,9 @@ REVOKE EXECUTE ON FUNCTION _pg_tviews_ddl_guard() FROM PUBLIC;
 -- Functions (src/ddl/function_guard.rs): after a function or aggregate a
 -- TVIEW's definition runs is replaced or altered, check it again and
 -- rebuild the TVIEW, or refuse the command.
+-- Types (src/ddl/type_guard.rs): after ALTER TYPE on a type a TVIEW's
+-- definition reads, rebuild the TVIEW in the same transaction.
 CREATE EVENT TRIGGER pg_tviews_function_guard ON ddl_command_end
     WHEN TAG IN ('CREATE FUNCTION', 'ALTER FUNCTION', 'CREATE AGGREGATE', 'ALTER AGGREGATE',
-                 'ALTER ROUTINE')
+                 'ALTER ROUTINE', 'ALTER TYPE')
     EXECUTE FUNCTION _pg_tviews_ddl_guard();

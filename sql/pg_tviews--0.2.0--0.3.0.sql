@@ -67,7 +67,9 @@ REVOKE EXECUTE ON FUNCTION _pg_tviews_ddl_guard() FROM PUBLIC;
 -- The function guard (sql/ddl_guard.sql, src/ddl/function_guard.rs):
 -- replacing or altering a function a TVIEW's definition runs checks it
 -- again and rebuilds the TVIEW, or refuses the command.
+-- ALTER TYPE on a type a TVIEW's definition reads rebuilds the TVIEW
+-- (src/ddl/type_guard.rs).
 CREATE EVENT TRIGGER pg_tviews_function_guard ON ddl_command_end
     WHEN TAG IN ('CREATE FUNCTION', 'ALTER FUNCTION', 'CREATE AGGREGATE', 'ALTER AGGREGATE',
-                 'ALTER ROUTINE')
+                 'ALTER ROUTINE', 'ALTER TYPE')
     EXECUTE FUNCTION _pg_tviews_ddl_guard();

@@ -78,6 +78,12 @@ pub unsafe extern "C-unwind" fn pg_tviews_ddl_guard(fcinfo: pg_sys::FunctionCall
     if !functions.is_empty() {
         super::function_guard::check(&tag, &functions);
     }
+    if tag == "ALTER TYPE" {
+        let types = super::type_guard::changed_types();
+        if !types.is_empty() {
+            super::type_guard::check(&types);
+        }
+    }
     let lost = guard_before::take();
     let mut relations = touched_relations();
     if let Some(lost) = &lost {

@@ -19,4 +19,5 @@ mod guard_before;
 pub mod refuse;
 mod serialize;
 pub mod triggers;
+mod type_guard;
 mod whole_row;
