@@ -160,6 +160,7 @@ pub fn analyse(view_oid: pg_sys::Oid, entity: &str, key: &str) -> Vec<pg_sys::Oi
         let oid = source_oid(entity, &source.relation);
         refuse::check_source(entity, oid, &qualified(&source.relation.schema, &source.relation.name));
         crate::authz::create_source(entity, oid);
+        super::source_policies::check(entity, view_oid, oid);
         sources.push(oid);
         run(&key_check_statement(
             &source.key_query,

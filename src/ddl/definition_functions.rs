@@ -175,8 +175,33 @@ pub struct Refusal {
 /// (see the module header), as far as the walk went: to its end, or to
 /// the first function not allowed.
 pub fn walk(view: pg_sys::Oid) -> (HashSet<u32>, Result<(), Refusal>) {
-    let mut queue: Vec<(pg_sys::Oid, Option<String>)> =
-        referenced("pg_catalog.pg_rewrite", &rule_oids(view)).0.into_iter().map(|f| (f, None)).collect();
+    walk_from(referenced("pg_catalog.pg_rewrite", &rule_oids(view)).0)
+}
+
+/// The same rule for an expression stored in another catalog (a source's
+/// row-level-security policy, `class` its catalog, `object` its oid,
+/// `text` its printed expression): the relations it depends on (by name),
+/// or the first function it can run that is not allowed.
+pub fn expression(class: &str, object: pg_sys::Oid, text: &str) -> Result<Vec<String>, Refusal> {
+    let names = body_names(&format!("SELECT {text}"))
+        .map_err(|e| Refusal { signature: text.into(), why: format!("cannot be analysed ({e})"), caller: None })?;
+    if let Some((signature, why)) = builtin_refusal(&names.functions) {
+        return Err(Refusal { signature, why: why.into(), caller: None });
+    }
+    let (functions, relations) = referenced(class, &[object]);
+    walk_from(functions).1.map(|()| relations)
+}
+
+impl Refusal {
+    /// "function f() why (called by g)", for messages of other checks.
+    pub fn describe(&self) -> String {
+        let via = self.caller.as_ref().map(|c| format!(" (called by {c})")).unwrap_or_default();
+        format!("function {} {}{via}", self.signature, self.why)
+    }
+}
+
+fn walk_from(start: Vec<pg_sys::Oid>) -> (HashSet<u32>, Result<(), Refusal>) {
+    let mut queue: Vec<(pg_sys::Oid, Option<String>)> = start.into_iter().map(|f| (f, None)).collect();
     let mut seen = HashSet::new();
     while let Some((oid, caller)) = queue.pop() {
         if !seen.insert(oid.to_u32()) {

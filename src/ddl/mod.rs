@@ -18,6 +18,7 @@ mod function_guard;
 mod guard_before;
 pub mod refuse;
 mod serialize;
+mod source_policies;
 pub mod triggers;
 mod type_guard;
 mod whole_row;
