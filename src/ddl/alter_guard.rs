@@ -57,14 +57,10 @@ pub extern "C" fn pg_finfo_pg_tviews_ddl_guard() -> &'static pg_sys::Pg_finfo_re
 #[no_mangle]
 #[pg_guard]
 pub unsafe extern "C-unwind" fn pg_tviews_ddl_guard(fcinfo: pg_sys::FunctionCallInfo) -> pg_sys::Datum {
-    let context = (*fcinfo).context;
-    if context.is_null() || (*context).type_ != pg_sys::NodeTag::T_EventTriggerData {
-        pgrx::error!("pg_tviews_ddl_guard() must be called as an event trigger");
-    }
+    let data = super::event::trigger_data(fcinfo, "pg_tviews_ddl_guard");
     if running_own_ddl() {
         return pg_sys::Datum::from(0);
     }
-    let data = context as *mut pg_sys::EventTriggerData;
     if CStr::from_ptr((*data).event).to_bytes() == b"ddl_command_start" {
         guard_before::remember();
         return pg_sys::Datum::from(0);

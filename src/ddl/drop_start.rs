@@ -39,11 +39,7 @@ pub extern "C" fn pg_finfo_pg_tviews_on_drop_start() -> &'static pg_sys::Pg_finf
 #[no_mangle]
 #[pg_guard]
 pub unsafe extern "C-unwind" fn pg_tviews_on_drop_start(fcinfo: pg_sys::FunctionCallInfo) -> pg_sys::Datum {
-    let context = (*fcinfo).context;
-    if context.is_null() || (*context).type_ != pg_sys::NodeTag::T_EventTriggerData {
-        pgrx::error!("pg_tviews_on_drop_start() must be called as an event trigger");
-    }
-    let tree = (*(context as *mut pg_sys::EventTriggerData)).parsetree;
+    let tree = (*super::event::trigger_data(fcinfo, "pg_tviews_on_drop_start")).parsetree;
     if tree.is_null() || (*tree).type_ != pg_sys::NodeTag::T_DropStmt {
         return pg_sys::Datum::from(0);
     }

@@ -21,6 +21,19 @@ thread_local! {
     static PENDING: RefCell<Option<(String, Option<String>)>> = const { RefCell::new(None) };
 }
 
+/// The EventTriggerData of an event trigger call; an ERROR naming
+/// `function` when it was called some other way.
+///
+/// # Safety
+/// `fcinfo` is the call's own FunctionCallInfo.
+pub unsafe fn trigger_data(fcinfo: pg_sys::FunctionCallInfo, function: &str) -> *mut pg_sys::EventTriggerData {
+    let context = (*fcinfo).context;
+    if context.is_null() || (*context).type_ != pg_sys::NodeTag::T_EventTriggerData {
+        pgrx::error!("{function}() must be called as an event trigger");
+    }
+    context as *mut pg_sys::EventTriggerData
+}
+
 #[no_mangle]
 pub extern "C" fn pg_finfo_pg_tviews_on_create_table_as() -> &'static pg_sys::Pg_finfo_record {
     const V1: pg_sys::Pg_finfo_record = pg_sys::Pg_finfo_record { api_version: 1 };
@@ -34,11 +47,7 @@ pub extern "C" fn pg_finfo_pg_tviews_on_create_table_as() -> &'static pg_sys::Pg
 pub unsafe extern "C-unwind" fn pg_tviews_on_create_table_as(
     fcinfo: pg_sys::FunctionCallInfo,
 ) -> pg_sys::Datum {
-    let context = (*fcinfo).context;
-    if context.is_null() || (*context).type_ != pg_sys::NodeTag::T_EventTriggerData {
-        pgrx::error!("pg_tviews_on_create_table_as() must be called as an event trigger");
-    }
-    let data = context as *mut pg_sys::EventTriggerData;
+    let data = trigger_data(fcinfo, "pg_tviews_on_create_table_as");
     let tree = (*data).parsetree;
     if tree.is_null() || (*tree).type_ != pg_sys::NodeTag::T_CreateTableAsStmt {
         return pg_sys::Datum::from(0);
