@@ -1,7 +1,7 @@
 -- extension: CREATE EXTENSION, catalog tables, version, pg_dump registration
 CREATE EXTENSION IF NOT EXISTS pg_tviews;
 SELECT extname, extversion FROM pg_extension WHERE extname = 'pg_tviews';
-SELECT pg_tviews_version() = '0.3.0' AS version_ok;
+SELECT pg_tviews_version() = '0.4.0' AS version_ok;
 SELECT pg_tviews_check_jsonb_delta() IS NOT NULL AS jsonb_delta_answers;
 
 -- catalog tables and their columns
