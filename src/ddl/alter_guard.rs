@@ -61,24 +61,31 @@ pub unsafe extern "C-unwind" fn pg_tviews_ddl_guard(fcinfo: pg_sys::FunctionCall
     if running_own_ddl() {
         return pg_sys::Datum::from(0);
     }
-    if CStr::from_ptr((*data).event).to_bytes() == b"ddl_command_start" {
-        guard_before::remember();
-        return pg_sys::Datum::from(0);
-    }
     let tag = CStr::from_ptr(pg_sys::GetCommandTagName((*data).tag)).to_string_lossy().into_owned();
     let tree = (*data).parsetree;
+    if CStr::from_ptr((*data).event).to_bytes() == b"ddl_command_start" {
+        guard_before::remember();
+        super::policy_guard::remember_drop(tree);
+        super::function_guard::remember(&tag);
+        return pg_sys::Datum::from(0);
+    }
     let replaces_view = !tree.is_null()
         && (*tree).type_ == pg_sys::NodeTag::T_ViewStmt
         && (*(tree as *mut pg_sys::ViewStmt)).replace;
     let functions = super::function_guard::changed_functions();
-    if !functions.is_empty() {
-        super::function_guard::check(&tag, &functions);
+    let before = super::function_guard::take_before();
+    if !functions.is_empty() || !before.is_empty() {
+        super::function_guard::check(&tag, &functions, &before);
     }
     if tag == "ALTER TYPE" {
         let types = super::type_guard::changed_types();
         if !types.is_empty() {
             super::type_guard::check(&types);
         }
+    }
+    let policy_tables = super::policy_guard::changed_tables(&tag, tree);
+    if !policy_tables.is_empty() {
+        super::policy_guard::check(&tag, &policy_tables);
     }
     let lost = guard_before::take();
     let mut relations = touched_relations();
@@ -91,12 +98,14 @@ pub unsafe extern "C-unwind" fn pg_tviews_ddl_guard(fcinfo: pg_sys::FunctionCall
     pg_sys::Datum::from(0)
 }
 
-/// The relations the command changed, with their inheritance parents and
-/// children (an INHERIT or ATTACH changes both ends).
+/// The relations the command changed (a changed index stands for its
+/// table), with their inheritance parents and children (an INHERIT or
+/// ATTACH changes both ends) and the tables their foreign keys reference.
 fn touched_relations() -> Vec<pg_sys::Oid> {
     oids(
         "WITH touched AS (SELECT CASE \
-             WHEN c.classid = 'pg_catalog.pg_class'::pg_catalog.regclass THEN c.objid \
+             WHEN c.classid = 'pg_catalog.pg_class'::pg_catalog.regclass THEN coalesce( \
+                  (SELECT i.indrelid FROM pg_catalog.pg_index i WHERE i.indexrelid = c.objid), c.objid) \
              WHEN c.classid = 'pg_catalog.pg_trigger'::pg_catalog.regclass THEN \
                   (SELECT t.tgrelid FROM pg_catalog.pg_trigger t WHERE t.oid = c.objid) \
              WHEN c.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass THEN \
@@ -107,7 +116,9 @@ fn touched_relations() -> Vec<pg_sys::Oid> {
          SELECT pg_catalog.array_agg(DISTINCT r) FROM ( \
              SELECT rel AS r FROM touched \
              UNION SELECT i.inhparent FROM pg_catalog.pg_inherits i JOIN touched t ON i.inhrelid = t.rel \
-             UNION SELECT i.inhrelid FROM pg_catalog.pg_inherits i JOIN touched t ON i.inhparent = t.rel) x \
+             UNION SELECT i.inhrelid FROM pg_catalog.pg_inherits i JOIN touched t ON i.inhparent = t.rel \
+             UNION SELECT k.confrelid FROM pg_catalog.pg_constraint k JOIN touched t ON k.conrelid = t.rel \
+                   WHERE k.contype = 'f') x \
          WHERE r IS NOT NULL",
     )
 }
@@ -187,8 +198,19 @@ fn table_problem(t: &Tview) -> Option<String> {
                WHEN EXISTS (SELECT FROM pg_catalog.pg_attribute a WHERE a.attrelid = $1 AND a.attnum > 0 \
                               AND NOT a.attisdropped AND (a.attidentity = 'a' OR a.attgenerated <> '')) \
                  THEN 'a GENERATED ALWAYS column on its table would refuse the values maintenance writes' \
+               WHEN EXISTS (SELECT FROM pg_catalog.pg_attribute a WHERE a.attrelid = $1 AND a.attnum > 0 \
+                              AND NOT a.attisdropped AND a.attnotnull AND a.attname <> $2) \
+                 THEN 'a NOT NULL column on its table would refuse the NULLs its view returns' \
+               WHEN EXISTS (SELECT FROM pg_catalog.pg_constraint k WHERE k.conrelid = $1 \
+                              AND k.contype IN ('c', 'f', 'u', 'x')) \
+                 THEN 'a CHECK, UNIQUE, exclusion or foreign-key constraint on its table would refuse rows its view returns' \
+               WHEN EXISTS (SELECT FROM pg_catalog.pg_index i WHERE i.indrelid = $1 \
+                              AND i.indisunique AND NOT i.indisprimary) \
+                 THEN 'a unique index on its table would refuse rows its view returns' \
+               WHEN EXISTS (SELECT FROM pg_catalog.pg_constraint k WHERE k.confrelid = $1 AND k.contype = 'f') \
+                 THEN 'a foreign key referencing its table would refuse or cascade the deletes maintenance makes' \
          END",
-        &[t.table_oid.into()],
+        &[t.table_oid.into(), t.key_column.as_str().into()],
     )
 }
 

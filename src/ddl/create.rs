@@ -155,6 +155,7 @@ pub fn analyse(view_oid: pg_sys::Oid, entity: &str, key: &str) -> Vec<pg_sys::Oi
     let canonical = canonical_viewdef(view_oid);
     let tview_plan = plan(&canonical, key).unwrap_or_else(|e| raise_plan(entity, &canonical, e));
     super::definition_functions::check(view_oid, entity, &canonical);
+    super::row_order::check(entity, view_oid);
     let mut sources = Vec::new();
     for source in &tview_plan.sources {
         let oid = source_oid(entity, &source.relation);

@@ -1,4 +1,5 @@
-//! Row-level-security policies of a TVIEW's sources, checked at CREATE.
+//! Row-level-security policies of a TVIEW's sources, checked at CREATE
+//! (and again after policy DDL, `policy_guard`).
 //!
 //! Maintenance reads the sources as the TVIEW's owner, so a policy that
 //! applies to the owner shapes the documents.  Its expression is evaluated
@@ -30,6 +31,11 @@ type Policy = (pg_sys::Oid, String, String, String);
 /// Refuse TVIEW `entity` (view `view`, whose owner maintains it) when a
 /// policy of `source` applying to that owner is not deterministic.
 pub fn check(entity: &str, view: pg_sys::Oid, source: pg_sys::Oid) {
+    check_for(&format!("cannot create TVIEW {entity}"), view, source);
+}
+
+/// `check`, for a command other than CREATE: the error starts with `context`.
+pub fn check_for(context: &str, view: pg_sys::Oid, source: pg_sys::Oid) {
     for (oid, name, table, text) in applying(view, source) {
         let why = match super::definition_functions::expression("pg_catalog.pg_policy", oid, &text) {
             Err(refusal) => refusal.describe(),
@@ -40,7 +46,7 @@ pub fn check(entity: &str, view: pg_sys::Oid, source: pg_sys::Oid) {
         };
         raise_with(
             PgSqlErrorCode::ERRCODE_FEATURE_NOT_SUPPORTED,
-            format!("cannot create TVIEW {entity}: row-level-security policy {name} on {table}: {why}"),
+            format!("{context}: row-level-security policy {name} on {table}: {why}"),
             Some(
                 "The policy applies to the TVIEW's owner, who maintenance reads the sources as, and it \
                  is evaluated in the writer's session: the documents would depend on that session or on \

@@ -14,7 +14,6 @@ use pgrx::pg_sys;
 use pgrx::spi::Spi;
 
 use crate::catalog;
-use crate::engine::full_refresh_as_owner;
 
 /// The types the command altered: pg_type objects, and the row types of
 /// the relations it reports (ADD / RENAME / DROP / ALTER ATTRIBUTE name
@@ -77,7 +76,8 @@ fn reaches(view: pg_sys::Oid, table: pg_sys::Oid, types: &[pg_sys::Oid]) -> bool
 pub fn check(changed: &[pg_sys::Oid]) {
     for t in catalog::all() {
         if reaches(t.view_oid, t.table_oid, changed) {
-            full_refresh_as_owner(&t);
+            let name = crate::sql_text::qualified(&t.schema, &format!("tv_{}", t.entity));
+            super::rebuild::after_ddl(&format!("ALTER TYPE refused on TVIEW {name}"), &t);
         }
     }
 }

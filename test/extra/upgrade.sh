@@ -31,6 +31,11 @@ meta_columns() {
                      FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
                      WHERE a.attrelid = 'pg_tview_meta'::regclass AND a.attnum > 0 AND NOT a.attisdropped"
 }
+# Its event triggers: name, event, tags, enabled.
+event_triggers() {
+    psql_in "$1" -c "SELECT string_agg(evtname || ' ' || evtevent || ' ' || coalesce(evttags::text, '-') || ' '
+                            || evtenabled, E'\\n' ORDER BY evtname) FROM pg_event_trigger"
+}
 # Who may execute each of its functions, and which run as their owner
 # (REVOKE and SECURITY DEFINER are not objects: owned() does not see them).
 function_rights() {
@@ -83,6 +88,7 @@ SQL
         "$(psql_in "$OLD" -c "SELECT count(*) FROM pg_tview_meta WHERE settings->>'TimeZone' = current_setting('TimeZone')
                                   AND settings->>'DateStyle' = current_setting('DateStyle')")"
     check "$from: upgraded extension owns what a fresh install owns" "$(owned "$FRESH")" "$(owned "$OLD")"
+    check "$from: event triggers (events, tags) as in a fresh install" "$(event_triggers "$FRESH")" "$(event_triggers "$OLD")"
     check "$from: function privileges and SECURITY DEFINER as in a fresh install" \
         "$(function_rights "$FRESH")" "$(function_rights "$OLD")"
 done

@@ -52,6 +52,23 @@ CREATE TRIGGER t_before BEFORE INSERT OR UPDATE ON tv_a FOR EACH ROW EXECUTE FUN
 -- an identity column that refuses the key values maintenance inserts
 ALTER TABLE tv_a ALTER COLUMN pk_a ADD GENERATED ALWAYS AS IDENTITY;
 \echo :LAST_ERROR_SQLSTATE
+-- constraints that would refuse rows its view returns, or deletes it makes
+ALTER TABLE tv_a ALTER COLUMN v SET NOT NULL;
+\echo :LAST_ERROR_SQLSTATE
+ALTER TABLE tv_a ADD CONSTRAINT v_small CHECK (v < 100);
+\echo :LAST_ERROR_SQLSTATE
+ALTER TABLE tv_a ADD UNIQUE (v);
+\echo :LAST_ERROR_SQLSTATE
+CREATE UNIQUE INDEX tv_a_v_unique ON tv_a (v);
+\echo :LAST_ERROR_SQLSTATE
+ALTER TABLE tv_a ADD FOREIGN KEY (v) REFERENCES s (id);
+\echo :LAST_ERROR_SQLSTATE
+CREATE TABLE referencing (a int REFERENCES tv_a);
+\echo :LAST_ERROR_SQLSTATE
+CREATE TABLE referencing (a int);
+ALTER TABLE referencing ADD FOREIGN KEY (a) REFERENCES tv_a;
+\echo :LAST_ERROR_SQLSTATE
+DROP TABLE referencing;
 -- the TVIEW's view
 ALTER VIEW v_a RENAME TO v_b;
 \echo :LAST_ERROR_SQLSTATE
@@ -84,6 +101,8 @@ ALTER TABLE s SET UNLOGGED;
 SELECT shape();
 SELECT relname, relpersistence FROM pg_class WHERE oid IN ('tv_a'::regclass, 's'::regclass) ORDER BY 1;
 SELECT count(*) AS rules FROM pg_rewrite WHERE ev_class IN ('tv_a'::regclass, 'v_a'::regclass) AND rulename <> '_RETURN';
+SELECT count(*) AS constraints FROM pg_constraint WHERE 'tv_a'::regclass IN (conrelid, confrelid) AND contype <> 'p';
+SELECT count(*) AS unique_indexes FROM pg_index WHERE indrelid = 'tv_a'::regclass AND indisunique AND NOT indisprimary;
 SELECT pg_get_viewdef('v_a'::regclass);
 
 -- harmless DDL passes

@@ -133,7 +133,7 @@ CREATE TABLE tv_ok AS
 SELECT i.pk_item AS pk_ok,
        jsonb_build_object('shout', shout(i.name), 'tagged', tagged(i.name), 'doubled', doubled(i.price),
                           'upper', upper(i.name), 'price', to_char(i.price, 'FM990.00'),
-                          'labels', (SELECT joined(t.label ORDER BY t.label) FROM tb_tag t WHERE t.id <= i.tag)) AS data
+                          'labels', (SELECT joined(t.label ORDER BY t.label, t.id) FROM tb_tag t WHERE t.id <= i.tag)) AS data
 FROM tb_item i;
 SELECT pk_ok, data FROM tv_ok ORDER BY 1;
 RESET ROLE;

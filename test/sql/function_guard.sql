@@ -64,6 +64,34 @@ SELECT provolatile FROM pg_proc WHERE oid = 'fg.unused(int)'::regprocedure;
 CREATE FUNCTION brand_new(int) RETURNS int VOLATILE LANGUAGE sql AS $$ SELECT count(*)::int FROM fg.tb_tag $$;
 SELECT brand_new(1);
 
+-- renaming or dropping a function a string body calls by name: refused,
+-- the function stays where the body finds it
+ALTER FUNCTION label_of(int) RENAME TO label_of_old;
+\echo :LAST_ERROR_SQLSTATE
+ALTER FUNCTION label_of(int) SET SCHEMA public;
+\echo :LAST_ERROR_SQLSTATE
+SELECT count(*) AS still_there FROM pg_proc WHERE oid = 'fg.label_of(int)'::regprocedure;
+CREATE FUNCTION inner_fn(int) RETURNS int IMMUTABLE LANGUAGE sql AS $$ SELECT $1 * 10 $$;
+CREATE FUNCTION outer_fn(int) RETURNS int IMMUTABLE LANGUAGE sql AS $$ SELECT fg.inner_fn($1) + 1 $$;
+CREATE TABLE tv_outer AS SELECT i.pk_item AS pk_outer, outer_fn(i.tag) AS n FROM tb_item i;
+DROP FUNCTION inner_fn(int);
+\echo :LAST_ERROR_SQLSTATE
+SELECT count(*) AS still_there FROM pg_proc WHERE oid = 'fg.inner_fn(int)'::regprocedure;
+SELECT pg_tviews_drop('fg.outer');
+-- dropping one overload while the name still resolves (to another one,
+-- with a cast): the TVIEW is rebuilt with what the body now calls
+CREATE FUNCTION tagged(bigint) RETURNS text IMMUTABLE LANGUAGE sql AS $$ SELECT 'big ' || $1 $$;
+CREATE FUNCTION tagged(int) RETURNS text IMMUTABLE LANGUAGE sql AS $$ SELECT 'int ' || $1 $$;
+CREATE FUNCTION tag_text(int) RETURNS text IMMUTABLE LANGUAGE sql AS $$ SELECT fg.tagged($1) $$;
+CREATE TABLE tv_tagged AS SELECT i.pk_item AS pk_tagged, tag_text(i.tag) AS t FROM tb_item i;
+DROP FUNCTION tagged(int);
+SELECT pk_tagged, t FROM tv_tagged ORDER BY 1;
+SELECT count(*) AS problems FROM pg_tviews_verify('fg.tagged');
+SELECT pg_tviews_drop('fg.tagged');
+-- dropping or renaming a function no TVIEW calls passes
+ALTER FUNCTION unused(int) RENAME TO unused2;
+DROP FUNCTION unused2(int);
+
 -- maintenance still works after all this
 UPDATE tb_item SET name = 'uno' WHERE pk_item = 1;
 SELECT pk_item, data FROM tv_item ORDER BY 1;

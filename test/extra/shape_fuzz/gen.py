@@ -35,6 +35,8 @@ TABLES = {
     "post_tags": ({"post_id": INT, "tag_id": INT}, {"post_id": "posts", "tag_id": "tags"}),
 }
 # refused because of what a source is or what is read of it (docs/limits.md)
+# values that depend on the order rows are read in (docs/limits.md)
+ORDER_REFUSALS = ["unordered aggregate", "tied aggregate order", "tied limit order", "unordered ARRAY"]
 SOURCE_REFUSALS = ["partitioned table", "partition", "inheritance parent", "inheritance child",
                    "tablesample", "system column"]
 ROOTS = ["companies", "users", "users", "categories", "posts", "posts", "posts",
@@ -55,6 +57,12 @@ def children(table):
 
 def unique_col(table):
     return "id" if "id" in TABLES[table][0] else "tag_id"
+
+
+def order_key(table, alias):
+    """An ORDER BY that is total over the rows of table: its key (pg_tviews
+    refuses an order-sensitive aggregate or LIMIT whose order can tie)."""
+    return f"{alias}.id" if "id" in TABLES[table][0] else f"{alias}.post_id, {alias}.tag_id"
 
 
 class Rel:
@@ -198,7 +206,7 @@ class Gen:
         if k < 0.75:
             self.tag("jsonb_agg subquery" + (" (nested)" if depth > 0 else ""))
             e, _ = self.jsonb_object([inner], depth + 1) if self.p(0.7) else self.expr([inner], depth + 1)
-            q = f"(SELECT jsonb_agg({e} ORDER BY {u}) FROM {child} {a} WHERE {where})"
+            q = f"(SELECT jsonb_agg({e} ORDER BY {order_key(child, a)}) FROM {child} {a} WHERE {where})"
             if self.p(0.6):
                 self.tag("COALESCE")
                 q = f"COALESCE({q}, '[]'::jsonb)"
@@ -206,10 +214,10 @@ class Gen:
         if k < 0.9:
             self.tag("ARRAY(SELECT)")
             sql, typ = self.column(inner, TEXT) or (u, INT)
-            return f"ARRAY(SELECT {sql} FROM {child} {a} WHERE {where} ORDER BY {u})", \
+            return f"ARRAY(SELECT {sql} FROM {child} {a} WHERE {where} ORDER BY {order_key(child, a)})", \
                 TEXTARR if typ == TEXT else INTARR
         self.tag("array_agg subquery")
-        return f"(SELECT array_agg({u} ORDER BY {u}) FROM {child} {a} WHERE {where})", INTARR
+        return f"(SELECT array_agg({u} ORDER BY {order_key(child, a)}) FROM {child} {a} WHERE {where})", INTARR
 
     def exists(self, scope):
         rel = self.r.choice(scope)
@@ -305,7 +313,7 @@ class Gen:
                 u = unique_col(child)
                 joins.append(f"LEFT JOIN LATERAL (SELECT {a}.{u} AS last_id FROM {child} {a} "
                              f"WHERE {a}.{fk} = {root_rel.alias}.{root_rel.idcol} "
-                             f"ORDER BY {a}.{u} DESC LIMIT 1) {d} ON true")
+                             f"ORDER BY {a}.{u} DESC, {order_key(child, a)} LIMIT 1) {d} ON true")
                 extra_scope.append(Rel(d, "lateral", {"last_id": INT}, idcol=None, refs={}))
         gchild = None
         if group:
@@ -369,7 +377,8 @@ class Gen:
             return f"count(*) FILTER (WHERE {self.predicate(g)})", BIGINT
         if k < 0.8:
             e, _ = self.jsonb_object([g], 1)
-            return f"COALESCE(jsonb_agg({e} ORDER BY {u}) FILTER (WHERE {u} IS NOT NULL), '[]')", JSONB
+            return (f"COALESCE(jsonb_agg({e} ORDER BY {order_key(g.table, g.alias)}) FILTER (WHERE {u} IS NOT NULL), "
+                    f"'[]')", JSONB)
         return f"max({u})", INT
 
     def typed(self, scope, typ):
@@ -488,7 +497,7 @@ class Gen:
         a = sql.split("\nFROM ", 1)[1].split()[1]      # the root's alias
         kind = self.r.choice(kinds or ["limit", "window", "now", "random", "distinct on",
                                        "whole aggregate", "recursive", "plain view",
-                                       "group without key", "offset"] + SOURCE_REFUSALS)
+                                       "group without key", "offset"] + ORDER_REFUSALS + SOURCE_REFUSALS)
         self.tags = [f"refusable: {kind}"] + self.tags
         if kind == "limit":
             return f"{sql}\nORDER BY 1\nLIMIT {self.r.randint(3, 30)}"
@@ -496,6 +505,20 @@ class Gen:
             return f"{sql}\nORDER BY 1\nOFFSET 2"
         if kind == "window":
             return sql.replace("\nFROM ", f",\n       row_number() OVER (ORDER BY {a}.id) AS rn\nFROM ", 1)
+        if kind in ORDER_REFUSALS:
+            root = sql.split("\nFROM ", 1)[1].split()[0]
+            kids = children(root)
+            if not kids:   # no child table: rows of a table function, which has no key
+                sub = f"(SELECT array_agg(g.g) FROM generate_series(1, {a}.id % 4) AS g(g))"
+            else:
+                child, fk = self.r.choice(kids)
+                u = unique_col(child)
+                rows = f"FROM {child} x WHERE x.{fk} = {a}.id"
+                sub = {"unordered aggregate": f"(SELECT jsonb_agg(x.{u}) {rows})",
+                       "tied aggregate order": f"(SELECT jsonb_agg(x.{u} ORDER BY x.{fk}) {rows})",
+                       "tied limit order": f"(SELECT x.{u} {rows} ORDER BY x.{fk} LIMIT 1)",
+                       "unordered ARRAY": f"ARRAY(SELECT x.{u} {rows})"}[kind]
+            return sql.replace("\nFROM ", f",\n       {sub} AS ordered\nFROM ", 1)
         if kind == "now":
             return sql.replace("\nFROM ", ",\n       now() AS ts\nFROM ", 1)
         if kind == "random":
