@@ -1,6 +1,6 @@
 # Makefile - entry points for building, testing and demoing pg_tviews; the work is
 # done by scripts/*.sh. A fresh Debian 12 machine only needs `make test`.
-.PHONY: bootstrap install test demo bench
+.PHONY: bootstrap install test demo bench stress
 
 bootstrap:
 	bash scripts/bootstrap.sh
@@ -19,3 +19,8 @@ demo:
 # timing): make bench [QUICK=1] [SCALE=N]; writes bench/results/latest.md
 bench: bootstrap
 	QUICK=$(QUICK) SCALE=$(SCALE) bash scripts/bench.sh
+
+# the large-scale runs behind docs/limits.md (not part of make test; minutes):
+# make stress [SCALE=N] [REPS=N]; writes bench/results/stress.md
+stress: bootstrap
+	SCALE=$(SCALE) REPS=$(REPS) bash scripts/stress.sh

@@ -16,14 +16,15 @@ CREATE EVENT TRIGGER pg_tviews_create_table_as ON ddl_command_end
     WHEN TAG IN ('CREATE TABLE AS', 'SELECT INTO')
     EXECUTE FUNCTION _pg_tviews_on_create_table_as();
 
--- Before DROP TABLE locks anything: lock the sources of the TVIEWs it will
--- drop (src/ddl/drop_start.rs), so that it waits for their open writers
--- instead of deadlocking with a deferred writer's COMMIT.
+-- Before DROP TABLE (or DROP SCHEMA ... CASCADE) locks anything: lock the
+-- sources of the TVIEWs it will drop (src/ddl/drop_start.rs), so that it
+-- waits for their open writers instead of deadlocking with a deferred
+-- writer's COMMIT.
 CREATE FUNCTION _pg_tviews_on_drop_start() RETURNS event_trigger
     LANGUAGE c AS 'MODULE_PATHNAME', 'pg_tviews_on_drop_start';
 
 CREATE EVENT TRIGGER pg_tviews_drop_start ON ddl_command_start
-    WHEN TAG IN ('DROP TABLE')
+    WHEN TAG IN ('DROP TABLE', 'DROP SCHEMA')
     EXECUTE FUNCTION _pg_tviews_on_drop_start();
 
 -- After a DROP: forget TVIEWs whose table or view went away, drop the

@@ -30,3 +30,10 @@ CREATE EVENT TRIGGER pg_tviews_function_guard ON ddl_command_end
     WHEN TAG IN ('CREATE FUNCTION', 'ALTER FUNCTION', 'CREATE AGGREGATE', 'ALTER AGGREGATE',
                  'ALTER ROUTINE', 'ALTER TYPE', 'DROP FUNCTION', 'DROP AGGREGATE', 'DROP ROUTINE')
     EXECUTE FUNCTION _pg_tviews_ddl_guard();
+
+-- DROP SCHEMA ... CASCADE locks the sources of the TVIEWs it drops first,
+-- like DROP TABLE (src/ddl/drop_start.rs).
+DROP EVENT TRIGGER pg_tviews_drop_start;
+CREATE EVENT TRIGGER pg_tviews_drop_start ON ddl_command_start
+    WHEN TAG IN ('DROP TABLE', 'DROP SCHEMA')
+    EXECUTE FUNCTION _pg_tviews_on_drop_start();

@@ -16,8 +16,13 @@
 //! owns it: DROP checks that) and, with CASCADE, those reading a relation
 //! it names or a TVIEW so reached.  Their sources are locked, except the
 //! relations named (DROP locks those itself, ACCESS EXCLUSIVE).  A name
-//! that does not resolve is skipped: DROP itself reports it.  Other ways of dropping a TVIEW (DROP SCHEMA ...
-//! CASCADE, DROP OWNED) are not seen here (docs/concurrency.md).
+//! that does not resolve is skipped: DROP itself reports it.
+//!
+//! `DROP SCHEMA ... CASCADE` the same way: the relations it drops are those
+//! of the schemas named (if the user owns the schema), and the sources of
+//! every TVIEW reached are locked, those inside the schemas too (which
+//! order DROP SCHEMA locks its objects in is its own).  DROP OWNED is not
+//! seen here (docs/concurrency.md).
 
 use std::collections::BTreeSet;
 
@@ -44,15 +49,45 @@ pub unsafe extern "C-unwind" fn pg_tviews_on_drop_start(fcinfo: pg_sys::Function
         return pg_sys::Datum::from(0);
     }
     let stmt = tree as *mut pg_sys::DropStmt;
-    if (*stmt).removeType != pg_sys::ObjectType::OBJECT_TABLE {
-        return pg_sys::Datum::from(0);
-    }
-    let named = named_relations((*stmt).objects);
-    if !named.is_empty() {
-        let cascade = (*stmt).behavior == pg_sys::DropBehavior::DROP_CASCADE;
-        serialize::lock_for_ddl(&sources_to_lock(&named, cascade));
+    let cascade = (*stmt).behavior == pg_sys::DropBehavior::DROP_CASCADE;
+    if (*stmt).removeType == pg_sys::ObjectType::OBJECT_TABLE {
+        let named = named_relations((*stmt).objects);
+        if !named.is_empty() {
+            let sources = sources_to_lock(&named, cascade);
+            serialize::lock_for_ddl(&sources.into_iter().filter(|d| !named.contains(&d.to_u32())).collect::<Vec<_>>());
+        }
+    } else if (*stmt).removeType == pg_sys::ObjectType::OBJECT_SCHEMA && cascade {
+        let inside = relations_of_schemas((*stmt).objects);
+        if !inside.is_empty() {
+            serialize::lock_for_ddl(&sources_to_lock(&inside, true));
+        }
     }
     pg_sys::Datum::from(0)
+}
+
+/// The relations of the schemas a DROP SCHEMA names that the user owns.
+///
+/// # Safety
+/// `objects` is a DropStmt's list of schema names (String nodes).
+unsafe fn relations_of_schemas(objects: *mut pg_sys::List) -> BTreeSet<u32> {
+    let schemas: Vec<String> = pgrx::PgList::<pg_sys::Node>::from_pg(objects)
+        .iter_ptr()
+        .filter(|n| !n.is_null() && (**n).type_ == pg_sys::NodeTag::T_String)
+        .map(|n| std::ffi::CStr::from_ptr((*n.cast::<pg_sys::String>()).sval).to_string_lossy().into_owned())
+        .collect();
+    Spi::get_one_with_args::<Vec<pg_sys::Oid>>(
+        "SELECT pg_catalog.array_agg(c.oid) FROM pg_catalog.pg_class c \
+         JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+         WHERE n.nspname = ANY ($1) AND pg_catalog.pg_has_role(n.nspowner, 'USAGE') \
+           AND c.relkind IN ('r', 'p', 'v', 'm', 'f')",
+        &[schemas.into()],
+    )
+    .ok()
+    .flatten()
+    .unwrap_or_default()
+    .into_iter()
+    .map(|o| o.to_u32())
+    .collect()
 }
 
 /// The relations a DROP names that exist now and the user owns.
@@ -96,9 +131,9 @@ fn owned(rel: pg_sys::Oid) -> bool {
     .unwrap_or(false)
 }
 
-/// The sources of every TVIEW the DROP of `named` reaches, less `named`:
-/// with `cascade`, also the TVIEWs reading what it drops (without it such
-/// a DROP fails, and must not lock their sources on the way).
+/// The sources of every TVIEW the DROP of `named` reaches: with
+/// `cascade`, also the TVIEWs reading what it drops (without it such a
+/// DROP fails, and must not lock their sources on the way).
 fn sources_to_lock(named: &BTreeSet<u32>, cascade: bool) -> Vec<pg_sys::Oid> {
     let tviews = catalog::registered();
     let mut gone: BTreeSet<u32> = named.clone();
@@ -122,9 +157,5 @@ fn sources_to_lock(named: &BTreeSet<u32>, cascade: bool) -> Vec<pg_sys::Oid> {
             reached.push(i);
         }
     }
-    reached
-        .iter()
-        .flat_map(|&i| tviews[i].dependencies.iter().copied())
-        .filter(|d| !named.contains(&d.to_u32()))
-        .collect()
+    reached.iter().flat_map(|&i| tviews[i].dependencies.iter().copied()).collect()
 }
