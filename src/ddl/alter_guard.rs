@@ -177,7 +177,7 @@ fn refuse_own(tag: &str, t: &Tview, problem: &str, detail: Option<&str>) -> ! {
 }
 
 /// What is wrong with the TVIEW's table, if anything.
-fn table_problem(t: &Tview) -> Option<String> {
+pub(super) fn table_problem(t: &Tview) -> Option<String> {
     let expected = format!("tv_{}", t.entity);
     if !named(t.table_oid, &t.schema, &expected) {
         return Some(format!("its table must stay named {}", quote_qualified(&t.schema, &expected)));

@@ -89,6 +89,16 @@ fn pg_tviews_convert_table(table_name: &str) -> String {
     );
     let tview = catalog::by_table(table)
         .unwrap_or_else(|| raise(PgSqlErrorCode::ERRCODE_INTERNAL_ERROR, "converted TVIEW not recorded"));
+    // What the DDL guard refuses on a TVIEW's table must not come in by
+    // conversion either (a rule, a BEFORE ROW trigger, a constraint, ...).
+    if let Some(problem) = super::alter_guard::table_problem(&tview) {
+        raise_with(
+            PgSqlErrorCode::ERRCODE_FEATURE_NOT_SUPPORTED,
+            format!("cannot convert \"{relname}\": {problem}"),
+            None,
+            Some("Remove it from the table first, then convert it.".into()),
+        );
+    }
     let outcome = engine::full_refresh_as_owner(&tview);
     format!(
         "table {} converted to a TVIEW ({} rows written)",

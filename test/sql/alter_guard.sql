@@ -140,5 +140,19 @@ SELECT count(*) AS triggers_left FROM pg_trigger WHERE tgname LIKE 'pg\_tviews\_
    AND tgrelid = 'elsewhere.s2'::regclass;
 ALTER TABLE elsewhere.s2 SET UNLOGGED;
 
+-- conversion refuses what the guard refuses on a TVIEW's table
+CREATE TABLE guarded.s3 (id int PRIMARY KEY, v int);
+INSERT INTO guarded.s3 VALUES (1, 10), (2, 20);
+CREATE TABLE guarded.tv_c (pk_c int PRIMARY KEY, v int NOT NULL CHECK (v > 0));
+CREATE VIEW guarded.v_c AS SELECT s.id AS pk_c, s.v FROM guarded.s3 s;
+SELECT pg_tviews_convert_table('guarded.tv_c');
+\echo :LAST_ERROR_SQLSTATE
+ALTER TABLE guarded.tv_c ALTER COLUMN v DROP NOT NULL;
+SELECT pg_tviews_convert_table('guarded.tv_c');
+\echo :LAST_ERROR_SQLSTATE
+ALTER TABLE guarded.tv_c DROP CONSTRAINT tv_c_v_check;
+SELECT pg_tviews_convert_table('guarded.tv_c');
+SELECT count(*) AS problems FROM pg_tviews_verify('guarded.c');
+
 DROP SCHEMA guarded CASCADE;
 DROP SCHEMA elsewhere CASCADE;
