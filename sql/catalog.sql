@@ -59,7 +59,16 @@ CREATE INDEX pg_tview_refresh_log_entity_idx ON pg_tview_refresh_log (entity, lo
 CREATE INDEX pg_tview_refresh_log_logged_at_idx ON pg_tview_refresh_log (logged_at);
 COMMENT ON TABLE pg_tview_refresh_log IS 'execution store: one row per (statement, TVIEW) maintenance run';
 
+CREATE TABLE pg_tview_capture (
+    source          regclass    PRIMARY KEY,
+    mode            text        NOT NULL CHECK (mode IN ('replica', 'row')),
+    set_by          name        NOT NULL DEFAULT CURRENT_USER,
+    set_at          timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+COMMENT ON TABLE pg_tview_capture IS 'capture modes set with pg_tviews_set_capture (a table not listed is in mode statement, or replica when a subscription writes it)';
+
 SELECT pg_catalog.pg_extension_config_dump('pg_tview_meta', '');
+SELECT pg_catalog.pg_extension_config_dump('pg_tview_capture', '');
 SELECT pg_catalog.pg_extension_config_dump('pg_tview_audit_log', '');
 SELECT pg_catalog.pg_extension_config_dump('pg_tview_refresh_log', '');
 SELECT pg_catalog.pg_extension_config_dump('pg_tview_audit_log_log_id_seq', '');
@@ -68,3 +77,4 @@ SELECT pg_catalog.pg_extension_config_dump('pg_tview_refresh_log_refresh_id_seq'
 -- Anyone may read what pg_tviews knows (maintenance reads it as the
 -- writing user); only pg_tviews writes it, as the extension's owner.
 GRANT SELECT ON pg_tview_meta, pg_tview_audit_log, pg_tview_refresh_log TO PUBLIC;
+GRANT SELECT ON pg_tview_capture TO PUBLIC;

@@ -42,3 +42,10 @@ CREATE EVENT TRIGGER pg_tviews_function_guard ON ddl_command_end
     WHEN TAG IN ('CREATE FUNCTION', 'ALTER FUNCTION', 'CREATE AGGREGATE', 'ALTER AGGREGATE',
                  'ALTER ROUTINE', 'ALTER TYPE', 'DROP FUNCTION', 'DROP AGGREGATE', 'DROP ROUTINE')
     EXECUTE FUNCTION _pg_tviews_ddl_guard();
+
+-- Subscriptions (src/ddl/capture.rs): after a subscription adds or drops
+-- tables, the sources it writes get (or lose) row-level capture in the
+-- same transaction, before its table-sync workers start copying.
+CREATE EVENT TRIGGER pg_tviews_subscription_capture ON ddl_command_end
+    WHEN TAG IN ('CREATE SUBSCRIPTION', 'ALTER SUBSCRIPTION', 'DROP SUBSCRIPTION')
+    EXECUTE FUNCTION _pg_tviews_ddl_guard();

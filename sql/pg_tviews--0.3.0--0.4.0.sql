@@ -37,3 +37,41 @@ DROP EVENT TRIGGER pg_tviews_drop_start;
 CREATE EVENT TRIGGER pg_tviews_drop_start ON ddl_command_start
     WHEN TAG IN ('DROP TABLE', 'DROP SCHEMA')
     EXECUTE FUNCTION _pg_tviews_on_drop_start();
+
+-- Capture modes and TVIEWs on logical-replication subscribers (issue 14,
+-- src/ddl/capture.rs, src/engine/row_capture.rs, docs/replication.md).
+CREATE TABLE pg_tview_capture (
+    source          regclass    PRIMARY KEY,
+    mode            text        NOT NULL CHECK (mode IN ('replica', 'row')),
+    set_by          name        NOT NULL DEFAULT CURRENT_USER,
+    set_at          timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+COMMENT ON TABLE pg_tview_capture IS 'capture modes set with pg_tviews_set_capture (a table not listed is in mode statement, or replica when a subscription writes it)';
+SELECT pg_catalog.pg_extension_config_dump('pg_tview_capture', '');
+GRANT SELECT ON pg_tview_capture TO PUBLIC;
+
+CREATE FUNCTION pg_tviews_set_capture(source regclass, mode text) RETURNS text
+    STRICT VOLATILE LANGUAGE c AS 'MODULE_PATHNAME', 'pg_tviews_set_capture_wrapper';
+
+CREATE EVENT TRIGGER pg_tviews_subscription_capture ON ddl_command_end
+    WHEN TAG IN ('CREATE SUBSCRIPTION', 'ALTER SUBSCRIPTION', 'DROP SUBSCRIPTION')
+    EXECUTE FUNCTION _pg_tviews_ddl_guard();
+
+-- The statement triggers on a TVIEW's table that a stacked TVIEW reads now
+-- fire in every session (ENABLE ALWAYS), so cascades also run inside the
+-- apply worker; the next trigger sync would do the same.  Subscribed
+-- sources get their row capture from SELECT pg_tviews_install_stmt_triggers().
+DO $$
+DECLARE t record;
+BEGIN
+    FOR t IN
+        SELECT g.tgrelid::regclass AS rel, g.tgname
+          FROM pg_catalog.pg_trigger g
+          JOIN @extschema@.pg_tview_meta m ON m.table_oid = g.tgrelid
+         WHERE g.tgname IN ('pg_tviews_ins', 'pg_tviews_upd', 'pg_tviews_del', 'pg_tviews_trunc')
+           AND g.tgenabled = 'O'
+    LOOP
+        EXECUTE pg_catalog.format('ALTER TABLE %s ENABLE ALWAYS TRIGGER %I', t.rel, t.tgname);
+    END LOOP;
+END
+$$;

@@ -3,7 +3,7 @@
 //! (docs/reference.md, "Authorization", is the same table in prose):
 //!
 //! - work that takes locks other writers wait on, or that changes how a
-//!   TVIEW is maintained (refresh, cascade, set mode, drop), needs the
+//!   TVIEW is maintained (refresh, cascade, set mode, set capture, drop), needs the
 //!   privileges of the TVIEW's owner: PostgreSQL's own ownership rule
 //!   (`has_privs_of_role`: the owner, a member inheriting from it, or a
 //!   superuser), as for `REFRESH MATERIALIZED VIEW`;
@@ -52,6 +52,21 @@ pub fn cascade(source: pg_sys::Oid) {
 /// `pg_tviews_set_refresh_mode`: changes when every writer's maintenance runs.
 pub fn set_refresh_mode(tview: &Tview) {
     require_owner(tview, "pg_tviews_set_refresh_mode");
+}
+
+/// `pg_tviews_set_capture`: it changes how every TVIEW reading `source` is
+/// maintained (owner of each), and replaces the triggers on `source`
+/// (TRIGGER on it, as for creating a TVIEW).
+pub fn set_capture(source: pg_sys::Oid) {
+    for tview in catalog::readers_of(source) {
+        require_owner(&tview, "pg_tviews_set_capture");
+    }
+    if !has_table_privilege(source, "TRIGGER") {
+        deny(
+            format!("permission denied for pg_tviews_set_capture on {}: TRIGGER privilege on it is needed", name_of(source)),
+            None,
+        );
+    }
 }
 
 /// `pg_tviews_drop`: PostgreSQL's DROP TABLE rule, checked before the drop

@@ -52,6 +52,7 @@ pub extern "C-unwind" fn _PG_init() {
     engine::queue::register_callbacks();
     engine::frames::install();
     engine::locks::register_callbacks();
+    engine::row_capture::register_callbacks();
 }
 
 #[cfg(any(test, feature = "pg_test"))]

@@ -442,6 +442,42 @@ impl SpiConnection {
     pub unsafe fn register_trigger_data(&self, data: *const pg_sys::TriggerData) {
         pg_sys::SPI_register_trigger_data(data as *mut pg_sys::TriggerData);
     }
+
+    /// Make `store`, rows of `relation`, visible to our statements as the
+    /// relation `name`, as a statement trigger's transition table is;
+    /// nothing when `store` is null.
+    ///
+    /// # Safety
+    /// `store` is alive until `unregister_tuplestore` and holds rows of
+    /// `relation`'s current row type.
+    pub unsafe fn register_tuplestore(&self, name: &str, relation: pg_sys::Oid, store: *mut pg_sys::Tuplestorestate) {
+        if store.is_null() {
+            return;
+        }
+        let name = cstring(name);
+        let enr = pg_sys::palloc0(std::mem::size_of::<pg_sys::EphemeralNamedRelationData>())
+            as *mut pg_sys::EphemeralNamedRelationData;
+        (*enr).md.name = pg_sys::pstrdup(name.as_ptr());
+        (*enr).md.reliddesc = relation;
+        (*enr).md.tupdesc = std::ptr::null_mut();
+        (*enr).md.enrtype = pg_sys::EphemeralNameRelationType::ENR_NAMED_TUPLESTORE;
+        (*enr).md.enrtuples = pg_sys::tuplestore_tuple_count(store) as f64;
+        (*enr).reldata = store as *mut std::ffi::c_void;
+        let rc = pg_sys::SPI_register_relation(enr);
+        if rc != pg_sys::SPI_OK_REL_REGISTER as i32 {
+            raise(PgSqlErrorCode::ERRCODE_INTERNAL_ERROR, format!("SPI_register_relation failed with code {rc}"));
+        }
+    }
+
+    /// Undo `register_tuplestore` (same `store`, null or not).
+    pub fn unregister_tuplestore(&self, name: &str, store: *mut pg_sys::Tuplestorestate) {
+        if store.is_null() {
+            return;
+        }
+        let name = cstring(name);
+        // SAFETY: a valid C string; an unknown name is only an error code.
+        unsafe { pg_sys::SPI_unregister_relation(name.as_ptr()) };
+    }
 }
 
 impl Drop for SpiConnection {

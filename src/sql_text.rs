@@ -81,6 +81,23 @@ pub fn create_trigger(name: &str, spec: &'static str, rel: &str, old: &str, new:
     format!("CREATE TRIGGER {} {spec} FOR EACH STATEMENT EXECUTE FUNCTION {function}()", ident(name))
 }
 
+/// `CREATE TRIGGER name <spec> FOR EACH ROW EXECUTE FUNCTION f()`, `spec`
+/// a constant with `{rel}` for the quoted relation.
+pub fn create_row_trigger(name: &str, spec: &'static str, rel: &str, function: &str) -> String {
+    format!("CREATE TRIGGER {} {} FOR EACH ROW EXECUTE FUNCTION {function}()", ident(name), spec.replace("{rel}", rel))
+}
+
+/// `ALTER TABLE rel ENABLE [REPLICA | ALWAYS] TRIGGER name` for the
+/// enable state `O`, `R` or `A` of pg_trigger.tgenabled (`rel` quoted).
+pub fn enable_trigger(rel: &str, name: &str, state: char) -> String {
+    let how = match state {
+        'R' => "REPLICA ",
+        'A' => "ALWAYS ",
+        _ => "",
+    };
+    format!("ALTER TABLE {rel} ENABLE {how}TRIGGER {}", ident(name))
+}
+
 /// `DROP TRIGGER name ON rel` (`rel` quoted).
 pub fn drop_trigger(name: &str, rel: &str) -> String {
     format!("DROP TRIGGER {} ON {rel}", ident(name))

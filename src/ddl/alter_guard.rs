@@ -44,7 +44,7 @@ use crate::pg::{primary_key_columns, relation_text, running_own_ddl};
 use super::convert::describe_columns;
 use super::guard_before::{self, Lost};
 use super::refuse::{hint_for, relation_problem};
-use super::triggers::{GUARD_TRIGGER, SOURCE_TRIGGERS};
+use super::triggers::{source_trigger_names, GUARD_TRIGGER};
 
 #[no_mangle]
 pub extern "C" fn pg_finfo_pg_tviews_ddl_guard() -> &'static pg_sys::Pg_finfo_record {
@@ -58,10 +58,14 @@ pub extern "C" fn pg_finfo_pg_tviews_ddl_guard() -> &'static pg_sys::Pg_finfo_re
 #[pg_guard]
 pub unsafe extern "C-unwind" fn pg_tviews_ddl_guard(fcinfo: pg_sys::FunctionCallInfo) -> pg_sys::Datum {
     let data = super::event::trigger_data(fcinfo, "pg_tviews_ddl_guard");
-    if running_own_ddl() {
+    if running_own_ddl() || running_own_script() {
         return pg_sys::Datum::from(0);
     }
     let tag = CStr::from_ptr(pg_sys::GetCommandTagName((*data).tag)).to_string_lossy().into_owned();
+    if tag.ends_with(" SUBSCRIPTION") {
+        super::capture::after_subscription_command();
+        return pg_sys::Datum::from(0);
+    }
     let tree = (*data).parsetree;
     if CStr::from_ptr((*data).event).to_bytes() == b"ddl_command_start" {
         guard_before::remember();
@@ -96,6 +100,16 @@ pub unsafe extern "C-unwind" fn pg_tviews_ddl_guard(fcinfo: pg_sys::FunctionCall
         check(&tag, &relations, replaces_view, lost.as_ref());
     }
     pg_sys::Datum::from(0)
+}
+
+/// Is pg_tviews' own install or upgrade script running (its DDL on the
+/// triggers it owns, like `pg::own_ddl`)?
+fn running_own_script() -> bool {
+    // SAFETY: plain reads of the extension-script state and a noerr lookup.
+    unsafe {
+        let name = crate::pg::cstring("pg_tviews");
+        pg_sys::creating_extension && pg_sys::CurrentExtensionObject == pg_sys::get_extension_oid(name.as_ptr(), true)
+    }
 }
 
 /// The relations the command changed (a changed index stands for its
@@ -157,7 +171,7 @@ fn check(tag: &str, relations: &[pg_sys::Oid], replaces_view: bool, lost: Option
             }
         }
         for source in t.dependencies.iter().filter(|s| relations.contains(s)) {
-            let names = SOURCE_TRIGGERS.map(|(name, _)| name);
+            let names = source_trigger_names();
             source_check(tag, &t, *source, lost_trigger(*source, &names));
         }
     }

@@ -70,6 +70,7 @@ fn _pg_tviews_forget(schema: &str, entity: &str) {
 /// READ transaction's snapshot was taken is found too.
 #[pg_extern]
 fn _pg_tviews_forget_dropped(relations: Vec<pg_sys::Oid>) {
+    super::capture::forget(&relations);
     let sql = catalog::ext_schema().sql(&[
         "SELECT schema_name::text, entity::text FROM @extschema@.pg_tview_meta \
          WHERE table_oid::oid = ANY ($1) OR view_oid::oid = ANY ($1) ORDER BY 1, 2",

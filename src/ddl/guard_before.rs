@@ -17,8 +17,9 @@ use crate::catalog;
 /// ignore it).
 struct Before {
     transaction: pg_sys::LocalTransactionId,
-    /// (trigger, its relation, its name) of every enabled maintenance trigger.
-    triggers: Vec<(pg_sys::Oid, pg_sys::Oid, String)>,
+    /// (trigger, its relation, its name, its enable state) of every enabled
+    /// maintenance trigger.
+    triggers: Vec<(pg_sys::Oid, pg_sys::Oid, String, String)>,
     /// TVIEW tables whose primary key is their key column.
     keyed: Vec<pg_sys::Oid>,
 }
@@ -39,16 +40,16 @@ pub fn remember() {
     let triggers = Spi::connect(|client| {
         let mut out = Vec::new();
         let sql = [
-            "SELECT t.oid, t.tgrelid, t.tgname::text FROM pg_catalog.pg_trigger t \
-             WHERE t.tgenabled IN ('O', 'A') AND t.tgfoid = ",
+            "SELECT t.oid, t.tgrelid, t.tgname::text, t.tgenabled::text FROM pg_catalog.pg_trigger t \
+             WHERE t.tgenabled <> 'D' AND t.tgfoid = ",
             crate::sql_text::OUR_TRIGGER_FUNCTION,
         ]
         .concat();
         for row in client.select(&sql, None, &[])? {
-            if let (Some(t), Some(rel), Some(name)) =
-                (row.get::<pg_sys::Oid>(1)?, row.get::<pg_sys::Oid>(2)?, row.get::<String>(3)?)
+            if let (Some(t), Some(rel), Some(name), Some(enabled)) =
+                (row.get::<pg_sys::Oid>(1)?, row.get::<pg_sys::Oid>(2)?, row.get::<String>(3)?, row.get::<String>(4)?)
             {
-                out.push((t, rel, name));
+                out.push((t, rel, name, enabled));
             }
         }
         Ok::<_, pgrx::spi::SpiError>(out)
@@ -86,15 +87,20 @@ pub fn take() -> Option<Lost> {
         stack.retain(|s| s.transaction == now);
         stack.pop()
     })?;
-    let (oids, names): (Vec<pg_sys::Oid>, Vec<String>) =
-        before.triggers.iter().map(|(t, _, name)| (*t, name.clone())).unzip();
+    let oids: Vec<pg_sys::Oid> = before.triggers.iter().map(|(t, ..)| *t).collect();
+    let names: Vec<String> = before.triggers.iter().map(|(_, _, name, _)| name.clone()).collect();
+    let states: Vec<String> = before.triggers.iter().map(|(.., enabled)| enabled.clone()).collect();
+    // A trigger now firing in fewer sessions is lost too (ORIGIN and
+    // REPLICA each miss the other's; `ddl/capture`); one now firing ALWAYS
+    // is not (a restore enables a TVIEW table's triggers so).
     let gone = Spi::get_one_with_args::<Vec<i64>>(
         "SELECT pg_catalog.array_agg(b.i) \
-         FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.oid[]), pg_catalog.unnest($2::text[])) \
-                WITH ORDINALITY AS b(oid, name, i) \
+         FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.oid[]), pg_catalog.unnest($2::text[]), \
+                         pg_catalog.unnest($3::text[])) \
+                WITH ORDINALITY AS b(oid, name, enabled, i) \
          WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_trigger t WHERE t.oid = b.oid AND t.tgname = b.name \
-                             AND t.tgenabled IN ('O', 'A'))",
-        &[oids.into(), names.into()],
+                             AND (t.tgenabled::text = b.enabled OR t.tgenabled = 'A'))",
+        &[oids.into(), names.into(), states.into()],
     )
     .ok()
     .flatten()
@@ -102,7 +108,7 @@ pub fn take() -> Option<Lost> {
     let lost = gone
         .iter()
         .filter_map(|i| before.triggers.get(usize::try_from(*i - 1).ok()?))
-        .map(|(_, rel, name)| (*rel, name.clone()))
+        .map(|(_, rel, name, _)| (*rel, name.clone()))
         .collect();
     Some(Lost { triggers: lost, keyed: before.keyed })
 }

@@ -8,6 +8,7 @@
 //! up after the fact by the `sql_drop` event trigger (`drop`).
 
 mod alter_guard;
+pub mod capture;
 mod convert;
 mod definition_functions;
 pub mod create;

@@ -60,6 +60,12 @@ pub struct StatementStart {
 }
 
 impl StatementStart {
+    /// A state to look back at kept elsewhere (`row_capture`): `snapshot`
+    /// must stay registered while this is used, `command` its command.
+    pub fn new(snapshot: pg_sys::Snapshot, command: pg_sys::CommandId) -> StatementStart {
+        StatementStart { snapshot, command }
+    }
+
     /// Run `f` with a copy of this snapshot active; `f` receives it.
     pub fn with_snapshot<R>(&self, f: impl FnOnce(pg_sys::Snapshot) -> R) -> R {
         // SAFETY: the statement is open, so its registered snapshot is

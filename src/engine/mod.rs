@@ -12,6 +12,7 @@ pub mod locks;
 mod manual;
 pub mod queue;
 mod recorder;
+pub mod row_capture;
 mod trigger;
 
 pub use apply::full_refresh_as_owner;

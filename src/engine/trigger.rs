@@ -1,6 +1,6 @@
 //! The one trigger function behind every maintenance trigger: a guard
-//! BEFORE writes to `tv_*` tables, and maintenance AFTER each statement
-//! writing a source.
+//! BEFORE writes to `tv_*` tables, maintenance AFTER each statement
+//! writing a source, and the row-level capture triggers (`row_capture`).
 
 use pgrx::prelude::*;
 use pgrx::{PgSqlErrorCode, PgTriggerError};
@@ -12,10 +12,11 @@ use crate::{definition_settings, guc};
 use crate::pg::{AsRole, SettingsScope, SpiConnection, MAINTENANCE_SETTINGS};
 
 use super::apply;
-use super::cache;
+use super::cache::{self, SourceTargets, Target};
 use super::failures;
-use super::frames;
+use super::frames::{self, Earlier};
 use super::queue;
+use super::row_capture;
 
 #[pg_trigger]
 fn pg_tviews_trigger<'a>(
@@ -29,6 +30,17 @@ fn pg_tviews_trigger<'a>(
         return Ok(None);
     }
     let operation = trigger.op()?;
+    if crate::ddl::triggers::is_capture(trigger.name()?) {
+        if !guc::ENABLED.get() {
+            return Ok(None);
+        }
+        if matches!(trigger.level(), PgTriggerLevel::Row) {
+            row_capture::collect(trigger)?;
+        } else {
+            row_capture::truncated(trigger.relid()?);
+        }
+        return Ok(None);
+    }
     if matches!(trigger.when()?, PgTriggerWhen::Before) {
         guard(trigger)?;
         return Ok(None);
@@ -107,8 +119,7 @@ fn maintain(
     }
     let source = trigger.relid()?;
     let source_targets = cache::targets_for(source);
-    let targets = &source_targets.targets;
-    if targets.is_empty() {
+    if source_targets.targets.is_empty() {
         return Ok(());
     }
     let outermost = !super::is_maintaining();
@@ -117,12 +128,34 @@ fn maintain(
     // SAFETY: this is the TriggerData of the running trigger.
     unsafe { spi.register_trigger_data(trigger.trigger_data()) };
     let _path = SettingsScope::new(MAINTENANCE_SETTINGS);
+    queue_work(&source_targets, source, delta, operation, |target| {
+        frames::maintaining(target.tview.table_oid, source, target.self_joined)
+    });
+    if outermost {
+        queue::drain(false);
+        drop(_writing);
+        cache::tidy();
+    }
+    Ok(())
+}
+
+/// Find and queue, per TVIEW reading `source`, the work a write to it
+/// caused (`delta` None: rebuild each).  Runs as a maintenance run, inside
+/// an SPI connection where the write's transition tables are registered;
+/// `earlier` says when a TVIEW's key query must also look back (`frames`).
+pub(super) fn queue_work(
+    source_targets: &SourceTargets,
+    source: pg_sys::Oid,
+    delta: Option<Delta>,
+    operation: &'static str,
+    earlier: impl Fn(&Target) -> Option<Earlier>,
+) {
     // Every TVIEW's keys are found before any is written: a TVIEW reading
     // both this table and another TVIEW derived from it must see that
     // TVIEW still holding the rows this write removed.
     let operation = if source_targets.source_is_tview { "CASCADE" } else { operation };
-    for target in targets.iter() {
-        let earlier = frames::maintaining(target.tview.table_oid, source, target.self_joined);
+    for target in source_targets.targets.iter() {
+        let earlier = earlier(target);
         let _unit = failures::working_on(target, source, operation, delta.is_none(), 0);
         let work = {
             let _settings = definition_settings::apply(&target.tview);
@@ -136,10 +169,4 @@ fn maintain(
             queue::push(target, work, source, operation);
         }
     }
-    if outermost {
-        queue::drain(false);
-        drop(_writing);
-        cache::tidy();
-    }
-    Ok(())
 }

@@ -2,7 +2,8 @@
 //! order, when the sources of one TVIEW change.
 //!
 //! Depth 0 is the TVIEW itself, one row per direct source (what fires its
-//! maintenance).  Then every TVIEW that reads it, directly or through
+//! maintenance, with the source's capture mode when it is not the default
+//! `statement`).  Then every TVIEW that reads it, directly or through
 //! others, at its level in the cascade (the longest path from the start,
 //! which is the order the engine writes them in: everything a TVIEW reads
 //! is written before it), one row per TVIEW of the cascade it reads.  The
@@ -16,6 +17,7 @@ use pgrx::prelude::*;
 use pg_tviews_planner::graph::{cascade_from, Graph};
 
 use crate::catalog::{self, Tview};
+use crate::ddl::capture::{Mode, Modes};
 use crate::pg::relation_text;
 
 #[pg_extern]
@@ -44,9 +46,18 @@ fn pg_tviews_show_cascade_path(
         })
         .collect();
     let mut rows = Vec::new();
+    let modes = Modes::read();
     for source in &start.dependencies {
-        let kind = if tviews.contains_key(&node(*source)) { "tview" } else { "base table" };
-        rows.push((0, start.entity.clone(), shown(*source), kind.to_string()));
+        // A base table says how its writes are captured, unless in the
+        // default mode (`ddl/capture`).
+        let kind = match (tviews.contains_key(&node(*source)), modes.of(*source)) {
+            (true, _) => "tview".to_string(),
+            (false, (Mode::Statement, _)) => "base table".to_string(),
+            (false, (mode, automatic)) => {
+                format!("base table, capture {}{}", mode.name(), if automatic { " (subscription)" } else { "" })
+            }
+        };
+        rows.push((0, start.entity.clone(), shown(*source), kind));
     }
     let steps = cascade_from(&graph, &node(start.table_oid));
     let in_cascade = |id: &String| *id == node(start.table_oid) || steps.iter().any(|s| &s.entity == id);

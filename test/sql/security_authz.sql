@@ -76,7 +76,8 @@ SELECT f AS function,
     (16, 'pg_tviews_suggest_indexes', $$SELECT * FROM pg_tviews_suggest_indexes('az.item')$$),
     (17, 'pg_tviews_queue_realtime', $$SELECT * FROM pg_tviews_queue_realtime$$),
     (18, 'pg_tviews_cache_stats', $$SELECT * FROM pg_tviews_cache_stats$$),
-    (19, 'pg_tviews_version', $$SELECT pg_tviews_version()$$)
+    (19, 'pg_tviews_version', $$SELECT pg_tviews_version()$$),
+    (20, 'pg_tviews_set_capture', $$SELECT pg_tviews_set_capture('az.tb_item', 'row')$$)
   ) AS calls(n, f, stmt)
  ORDER BY n;
 RESET search_path;
@@ -86,6 +87,7 @@ SET ROLE regress_az_nobody;
 SELECT pg_tviews_refresh('az.item');
 SELECT pg_tviews_cascade('az.tb_item', ARRAY[1]);
 SELECT pg_tviews_set_refresh_mode('az.item', 'deferred');
+SELECT pg_tviews_set_capture('az.tb_item', 'row');
 SELECT pg_tviews_drop('az.item');
 SELECT pg_tviews_install_stmt_triggers();
 SELECT * FROM pg_tviews_verify('az.item');

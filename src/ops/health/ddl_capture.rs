@@ -10,7 +10,7 @@ use super::super::query::{rows, text};
 use super::Finding;
 
 /// (event trigger, what is lost without it)
-const EVENT_TRIGGERS: [(&str, &str); 8] = [
+const EVENT_TRIGGERS: [(&str, &str); 9] = [
     ("pg_tviews_create_table_as_start", "CREATE TABLE tv_x AS ... creates a plain table, not a TVIEW"),
     ("pg_tviews_create_table_as", "CREATE TABLE tv_x AS ... creates a plain table, not a TVIEW"),
     ("pg_tviews_drop", "DROP TABLE of a TVIEW leaves its metadata and triggers behind"),
@@ -19,6 +19,7 @@ const EVENT_TRIGGERS: [(&str, &str); 8] = [
     ("pg_tviews_ddl_guard", "DDL that breaks a TVIEW (its table or view altered, a source made unlogged, partitioned or inherited) is not refused"),
     ("pg_tviews_function_guard", "replacing or altering a function a TVIEW runs leaves it stale, or running a table-reading function"),
     ("pg_tviews_function_guard_start", "renaming or dropping a function a TVIEW calls by name is not refused"),
+    ("pg_tviews_subscription_capture", "a table a subscription adds gets no row capture, so the TVIEWs reading it go stale on this subscriber"),
 ];
 
 pub fn check() -> Vec<Finding> {

@@ -14,6 +14,7 @@ mod consistency;
 mod ddl_capture;
 mod execution_store;
 mod indexes;
+mod replication;
 mod settings;
 mod triggers;
 
@@ -69,6 +70,7 @@ fn pg_tviews_health_check() -> TableIterator<
     let mut findings = Vec::new();
     findings.extend(catalog_state::check());
     findings.extend(triggers::check());
+    findings.extend(replication::check());
     findings.extend(ddl_capture::check());
     findings.extend(settings::check());
     findings.extend(execution_store::check());

@@ -1,23 +1,39 @@
-//! Maintenance triggers: every source of every TVIEW has its four
-//! statement triggers, enabled, and every TVIEW table its guard; triggers
-//! of ours that no TVIEW needs are reported too.  The names are the ones
-//! `ddl/triggers.rs` creates.
+//! Maintenance triggers: every source of every TVIEW has the triggers its
+//! capture mode needs (`ddl/capture`), enabled as that mode needs, and
+//! every TVIEW table its guard; triggers of ours that no TVIEW needs are
+//! reported too.  The names and states are the ones `ddl/triggers.rs`
+//! creates.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::catalog;
+use crate::ddl::capture::Modes;
+use crate::ddl::triggers::source_triggers;
 use crate::sql_text::OUR_TRIGGER_FUNCTION;
 
 use super::super::query::{qualified_name, rows, text};
 use super::Finding;
 
-/// (trigger, the write it maintains after)
-const SOURCE_TRIGGERS: [(&str, &str); 4] = [
-    ("pg_tviews_ins", "INSERT"),
-    ("pg_tviews_upd", "UPDATE"),
-    ("pg_tviews_del", "DELETE"),
-    ("pg_tviews_trunc", "TRUNCATE"),
-];
+/// The write a trigger maintains after.
+fn event_of(name: &str) -> &'static str {
+    match name {
+        "pg_tviews_ins" => "INSERT",
+        "pg_tviews_upd" => "UPDATE",
+        "pg_tviews_del" => "DELETE",
+        "pg_tviews_trunc" => "TRUNCATE",
+        "pg_tviews_row_trunc" => "TRUNCATE (row capture)",
+        _ => "INSERT, UPDATE and DELETE (row capture)",
+    }
+}
+
+fn state_name(state: char) -> &'static str {
+    match state {
+        'R' => "ENABLE REPLICA",
+        'A' => "ENABLE ALWAYS",
+        _ => "ENABLE",
+    }
+}
+
 const GUARD: &str = "pg_tviews_guard";
 
 pub fn check() -> Vec<Finding> {
@@ -33,13 +49,18 @@ pub fn check() -> Vec<Finding> {
         }
     }
     let existing = existing();
+    let modes = Modes::read();
+    let mut needed: BTreeSet<(u32, String)> = BTreeSet::new();
     let mut findings = Vec::new();
     let mut checked = 0;
     for (source, readers) in &feeds {
         let rel = qualified_name(pgrx::pg_sys::Oid::from(*source)).unwrap_or_else(|| format!("(relation {source})"));
         let readers = readers.join(", ");
-        for (name, event) in SOURCE_TRIGGERS {
+        let mode = modes.of(pgrx::pg_sys::Oid::from(*source)).0;
+        for (_, name, _, _, state) in source_triggers(*source, mode, tables.contains(source)) {
             checked += 1;
+            needed.insert((*source, name.to_string()));
+            let event = event_of(name);
             let component = format!("trigger {name} on {rel}");
             match existing.get(&(*source, name.to_string())) {
                 None => findings.push(Finding::error(
@@ -50,12 +71,22 @@ pub fn check() -> Vec<Finding> {
                          then pg_tviews_refresh each of them, since writes made meanwhile were missed"
                     ),
                 )),
-                Some(enabled) if !fires(enabled) => findings.push(Finding::error(
+                Some(enabled) if enabled == "D" => findings.push(Finding::error(
                     "critical",
                     component,
                     format!(
                         "disabled: {event} on {rel} does not maintain {readers}. Run ALTER TABLE {rel} ENABLE TRIGGER {name} \
                          (or SELECT pg_tviews_reinstall_triggers()); then pg_tviews_refresh each of them"
+                    ),
+                )),
+                Some(enabled) if !enabled.starts_with(state) => findings.push(Finding::error(
+                    "critical",
+                    component,
+                    format!(
+                        "enabled as '{enabled}', capture mode {} needs {}: {event} on {rel} may not maintain {readers} \
+                         (or maintain it twice). Run SELECT pg_tviews_install_stmt_triggers(); then pg_tviews_refresh each of them",
+                        mode.name(),
+                        state_name(state)
                     ),
                 )),
                 Some(_) => {}
@@ -78,7 +109,7 @@ pub fn check() -> Vec<Finding> {
         }
     }
     for (rel, name) in existing.keys() {
-        let needed = if name == GUARD { tables.contains(rel) } else { feeds.contains_key(rel) };
+        let needed = if name == GUARD { tables.contains(rel) } else { needed.contains(&(*rel, name.clone())) };
         if !needed {
             let shown = qualified_name(pgrx::pg_sys::Oid::from(*rel)).unwrap_or_else(|| format!("(relation {rel})"));
             findings.push(Finding::warning(
