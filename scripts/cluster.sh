@@ -8,7 +8,8 @@
 # Sourced (". scripts/cluster.sh"): cluster_start DIR exports PGHOST PGPORT PGUSER
 # PGDATABASE and CLUSTER_DIR; cluster_stop DIR; cluster_log DIR prints the server log.
 # The server runs as the postgres OS user, socket in /tmp, on the first free port
-# from 55432 up. Set KEEP_CLUSTER=1 to keep DIR after stopping.
+# from 55432 up. Set KEEP_CLUSTER=1 to keep DIR after stopping. CLUSTER_CONF, when set,
+# is appended to postgresql.conf (e.g. CLUSTER_CONF="wal_level = logical").
 
 # shellcheck disable=SC1091
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -51,6 +52,7 @@ max_prepared_transactions = 10
 fsync = off
 synchronous_commit = off
 full_page_writes = off
+${CLUSTER_CONF:-}
 CONF
     echo "$port" >"$dir/port"
     (cd "$dir" && as_postgres "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" \
