@@ -10,7 +10,8 @@
 # Knobs (environment): QUICK=1 (fewer repetitions and transactions, S12 on 200k
 # rows; a few minutes), SCALE=N (multiplies the 10k/100k/300k data set; may be
 # fractional for trying things out), REPS=N (repetitions), ONLY="S1 S8" (run
-# these scenarios only), BENCH_OUT=file (default bench/results/latest.md),
+# these scenarios only; R1, the logical-replication scenario, is bench/replica.sh
+# and writes bench/results/replica.md), BENCH_OUT=file (default bench/results/latest.md),
 # KEEP_CLUSTER=1 (keep the cluster's directory after stopping it),
 # BENCH_NO_INSTALL=1 (benchmark the pg_tviews already installed, e.g. while the
 # working tree does not build; the report says so).
@@ -29,7 +30,7 @@ else
 fi
 WARMUP=5   # transactions per connection before measuring: plans prepared, caches built
 BENCH_OUT="${BENCH_OUT:-$REPO_ROOT/bench/results/latest.md}"
-ONLY="${ONLY:-S1 S2 S3 S4 S5 S6 S7 S8 S9 S10 S11 S12}"
+ONLY="${ONLY:-S1 S2 S3 S4 S5 S6 S7 S8 S9 S10 S11 S12 R1}"
 # sizes of the data set; awk so that SCALE may be fractional
 read -r NUSERS NPOSTS NCOMMENTS < <(awk -v s="$SCALE" 'BEGIN {
     printf "%d %d %d\n", 10000 * s, 100000 * s, 300000 * s }')
@@ -325,6 +326,8 @@ if want S10; then
 fi
 want S11 && run_s11
 want S12 && run_s12
+# R1 runs on two clusters of its own and writes bench/results/replica.md
+want R1 && QUICK="${QUICK:-}" REPS="$REPS" bench/replica.sh
 
 mkdir -p "$(dirname "$BENCH_OUT")"
 psql_q -At -f bench/sql/report.sql >"$BENCH_OUT.tmp"
