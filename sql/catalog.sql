@@ -13,7 +13,7 @@ CREATE TABLE pg_tview_meta (
     definition      text        NOT NULL,
     dependencies    regclass[]  NOT NULL DEFAULT '{}',
     refresh_mode    text        NOT NULL DEFAULT 'immediate'
-                    CHECK (refresh_mode IN ('immediate', 'deferred')),
+                    CHECK (refresh_mode IN ('immediate', 'deferred', 'async')),
     created_at      timestamptz NOT NULL DEFAULT pg_catalog.now(),
     created_by      name        NOT NULL DEFAULT CURRENT_USER,
     settings        jsonb       NOT NULL,

@@ -21,7 +21,9 @@
 //! functions that only read this session's state or the world-readable
 //! catalog (`pg_tviews_show_cascade_path`, `pg_tviews_suggest_indexes`,
 //! `pg_tviews_queue`, `pg_tviews_cache_stats_fn`, `pg_tviews_version`,
-//! `pg_tviews_check_jsonb_delta`) and the health check itself are for
+//! `pg_tviews_check_jsonb_delta`), the health check itself, and
+//! `pg_tviews_wait` (it only reads whether entries are queued, and may start
+//! the async worker, which applies what others committed anyway) are for
 //! everyone.  A refusal is 42501 naming the function, the TVIEW or table,
 //! and what is needed.
 

@@ -24,6 +24,9 @@ pub struct Tview {
     pub dependencies: Vec<pg_sys::Oid>,
     /// Maintained at commit (`refresh_mode = 'deferred'`).
     pub deferred: bool,
+    /// Maintained by the background worker after commit
+    /// (`refresh_mode = 'async'`).
+    pub asynchronous: bool,
     /// Its view is gone (dropped while the sql_drop event trigger did not
     /// fire, e.g. under `session_replication_role = replica`): it can be
     /// dropped, nothing else.  Only `registered` and `by_entity_or_broken`
@@ -80,7 +83,8 @@ fn select(filter: &'static str, args: &[DatumWithOid], with_broken: bool) -> Vec
     let sql = ext_schema().sql(&[
         "SELECT m.entity, m.schema_name::text, m.table_oid::oid, m.view_oid::oid, \
                 c.relname::text, vc.relname::text, m.key_column::text, c.relowner, \
-                m.dependencies::oid[], m.refresh_mode = 'deferred', vc.oid IS NULL, pg_catalog.to_jsonb(m) -> 'settings' \
+                m.dependencies::oid[], m.refresh_mode = 'deferred', vc.oid IS NULL, pg_catalog.to_jsonb(m) -> 'settings', \
+                m.refresh_mode = 'async' \
          FROM @extschema@.pg_tview_meta m \
          JOIN pg_catalog.pg_class c ON c.oid = m.table_oid \
          LEFT JOIN pg_catalog.pg_class vc ON vc.oid = m.view_oid \
@@ -106,6 +110,7 @@ fn select(filter: &'static str, args: &[DatumWithOid], with_broken: bool) -> Vec
             .get::<pgrx::JsonB>(12)
             .map(|j| crate::definition_settings::from_json(&j.0))
             .unwrap_or_default(),
+        asynchronous: row.get::<bool>(13).unwrap_or(false),
     })
 }
 

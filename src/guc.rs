@@ -16,6 +16,8 @@ pub enum RefreshMode {
     Immediate,
     #[name = c"deferred"]
     Deferred,
+    #[name = c"async"]
+    Async,
 }
 
 #[derive(PostgresGucEnum, Clone, Copy, PartialEq, Eq, Debug)]
@@ -38,6 +40,7 @@ pub static PREPARED_STMT_CACHE_SIZE: GucSetting<i32> = GucSetting::<i32>::new(50
 pub static LOG_REFRESHES: GucSetting<LogRefreshes> =
     GucSetting::<LogRefreshes>::new(LogRefreshes::Off);
 pub static AUDIT: GucSetting<bool> = GucSetting::<bool>::new(true);
+pub static ASYNC_LAG_WARNING: GucSetting<i32> = GucSetting::<i32>::new(10_000);
 
 pub fn define() {
     GucRegistry::define_bool_guc(
@@ -51,12 +54,15 @@ pub fn define() {
     );
     GucRegistry::define_enum_guc(
         c"pg_tviews.refresh_mode",
-        c"When TVIEWs are maintained: after each statement (immediate) or at commit (deferred).",
-        c"",
+        c"When TVIEWs are maintained: after each statement (immediate), at commit (deferred), or by the background worker after commit (async).",
+        c"A TVIEW's own refresh mode is the earliest its writes are maintained; this setting can only make them later.",
         &REFRESH_MODE,
         // USERSET: when this session's own writes are maintained (after each
-        // statement or at its commit); documents are exact either way once it
-        // commits, and others' writes are unaffected.
+        // statement, at its commit, or by the worker after it); documents are
+        // exact once it commits (immediate, deferred) or once the worker has
+        // applied it (async), and others' writes are unaffected.  Async for a
+        // TVIEW whose owner chose immediate lets a writer make readers see its
+        // own writes late, never wrongly: as if it had committed later.
         GucContext::Userset,
         GucFlags::default(),
     );
@@ -125,6 +131,17 @@ pub fn define() {
         // SUSET: off hides this session's CREATE/DROP/REFRESH from the audit log.
         GucContext::Suset,
         GucFlags::default(),
+    );
+    GucRegistry::define_int_guc(
+        c"pg_tviews.async_lag_warning",
+        c"Milliseconds of async lag (age of the oldest queued entry) above which the health check warns.",
+        c"",
+        &ASYNC_LAG_WARNING,
+        0,
+        i32::MAX,
+        // USERSET: changes only what this session's health check reports.
+        GucContext::Userset,
+        GucFlags::UNIT_MS,
     );
     // SAFETY: a valid C string; called once, after the definitions.
     unsafe { pgrx::pg_sys::MarkGUCPrefixReserved(c"pg_tviews".as_ptr()) };

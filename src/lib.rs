@@ -37,6 +37,7 @@ mod sql_text;
 pgrx::pg_module_magic!();
 
 extension_sql_file!("../sql/catalog.sql", name = "catalog", bootstrap);
+extension_sql_file!("../sql/async.sql", name = "async", requires = ["catalog"]);
 extension_sql_file!("../sql/event_triggers.sql", name = "event_triggers", finalize);
 extension_sql_file!("../sql/ddl_guard.sql", name = "ddl_guard", requires = ["event_triggers"]);
 extension_sql_file!(

@@ -53,6 +53,7 @@ fn _pg_tviews_forget(schema: &str, entity: &str) {
         return;
     };
     catalog::delete(schema, entity);
+    engine::async_mode::forget(table);
     drop_if_exists(table, "TABLE");
     drop_if_exists(view, "VIEW");
     let mut relations = dependencies.unwrap_or_default();

@@ -144,6 +144,15 @@ fn record(error: &CaughtError) {
     }
 }
 
+/// An error's SQLSTATE and its text as the execution store records it
+/// (for the async worker, which records its own failures).
+pub(super) fn describe(error: &CaughtError) -> (String, String) {
+    let report = report_of(error);
+    let code = sqlstate(report.sql_error_code());
+    let text = error_text(code.clone(), report.message(), report.detail());
+    (code, text)
+}
+
 fn report_of(error: &CaughtError) -> &ErrorReportWithLevel {
     match error {
         CaughtError::PostgresError(r) | CaughtError::ErrorReport(r) => r,

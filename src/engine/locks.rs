@@ -239,12 +239,41 @@ pub fn acquire(wanted: &mut Vec<(i64, bool)>) -> bool {
 
 /// Take one lock; with `dont_wait`, only if it is free now.
 fn try_lock(id: i64, exclusive: bool, dont_wait: bool) -> bool {
+    take(id, exclusive, false, dont_wait)
+}
+
+/// Take one lock for the transaction or, with `session`, until released.
+fn take(id: i64, exclusive: bool, session: bool, dont_wait: bool) -> bool {
     let tag = tag_of(id);
     let mode = if exclusive { pg_sys::ExclusiveLock } else { pg_sys::ShareLock } as pg_sys::LOCKMODE;
-    // SAFETY: a valid tag; a transaction-level lock, released at its end.
-    // Waiting can raise ERROR (deadlock, lock_timeout, cancel).
-    let result = unsafe { pg_sys::LockAcquire(&tag, mode, false, dont_wait) };
+    // SAFETY: a valid tag; a transaction-level lock is released at its end,
+    // a session lock by `release_session`.  Waiting can raise ERROR
+    // (deadlock, lock_timeout, cancel).
+    let result = unsafe { pg_sys::LockAcquire(&tag, mode, session, dont_wait) };
     result != pg_sys::LockAcquireResult::LOCKACQUIRE_NOT_AVAIL
+}
+
+/// The seed key lock ids of a TVIEW are hashed with (as the key
+/// statements do, `cache::Target`).
+pub fn key_lock_seed(tview_lock: i64) -> i64 {
+    id_of(&format!("{tview_lock}:key"))
+}
+
+/// Take `id` exclusively until `release_session`, if it is free now.
+pub fn try_session(id: i64) -> bool {
+    take(id, true, true, true)
+}
+
+pub fn release_session(id: i64) {
+    let tag = tag_of(id);
+    // SAFETY: a valid tag; releasing a lock not held only warns.
+    unsafe { pg_sys::LockRelease(&tag, pg_sys::ExclusiveLock as pg_sys::LOCKMODE, true) };
+}
+
+/// Take `id` for the transaction, shared (waiting) or, with `exclusive`,
+/// only if it is free now.  Returns whether it is held.
+pub fn for_transaction(id: i64, exclusive: bool) -> bool {
+    take(id, exclusive, false, exclusive)
 }
 
 /// The lock tag of a pg_tviews lock id in this database.

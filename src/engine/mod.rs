@@ -4,6 +4,7 @@
 //! that TVIEW's own triggers, which is how a change cascades up a stack.
 
 mod apply;
+pub mod async_mode;
 pub mod cache;
 mod failures;
 pub mod frames;

@@ -9,7 +9,10 @@
 //!
 //! Work for a deferred TVIEW stays queued until the transaction commits or
 //! prepares (`on_xact`): the keys of every statement are merged, so a row
-//! written a hundred times is refreshed once.  Each piece of work remembers
+//! written a hundred times is refreshed once.  Work for an async TVIEW is
+//! merged the same way and, at commit or prepare, after the deferred work
+//! (which may cascade into async TVIEWs), is recorded in the durable queue
+//! instead of being written (`async_mode::capture`).  Each piece of work remembers
 //! the subtransaction that queued it, so ROLLBACK TO SAVEPOINT (or a failed
 //! exception block) forgets exactly what it queued (`on_subxact`).  Key
 //! arrays live in TopTransactionContext; transaction end forgets them all.
@@ -50,10 +53,20 @@ impl Chunk {
     }
 }
 
+/// When queued work is done.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum When {
+    /// At the end of the outermost statement (immediate).
+    Statement,
+    /// At commit or prepare (deferred).
+    Commit,
+    /// Recorded at commit or prepare, applied by the worker (async).
+    Worker,
+}
+
 struct Pending {
     target: Rc<Target>,
-    /// Written at commit, not at the end of the statement.
-    deferred: bool,
+    when: When,
     chunks: Vec<Chunk>,
     source: pg_sys::Oid,
     operation: &'static str,
@@ -64,15 +77,25 @@ thread_local! {
     static QUEUE: RefCell<Vec<Pending>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Is this TVIEW maintained at commit rather than after each statement?
-pub fn is_deferred(target: &Target) -> bool {
-    target.tview.deferred || guc::REFRESH_MODE.get() == guc::RefreshMode::Deferred
+/// When a write's work on this TVIEW is done.  A TVIEW's own mode is the
+/// floor; the session's `pg_tviews.refresh_mode` can only move it later
+/// (immediate -> deferred -> async), never sooner: an async TVIEW stays
+/// async for a deferred session.
+pub fn when(target: &Target) -> When {
+    let setting = guc::REFRESH_MODE.get();
+    if target.tview.asynchronous || setting == guc::RefreshMode::Async {
+        When::Worker
+    } else if target.tview.deferred || setting == guc::RefreshMode::Deferred {
+        When::Commit
+    } else {
+        When::Statement
+    }
 }
 
 /// Queue the work a write caused for one TVIEW.  Runs inside the
 /// trigger's SPI connection.
 pub fn push(target: &Rc<Target>, work: Work, source: pg_sys::Oid, operation: &'static str) {
-    let deferred = is_deferred(target);
+    let when = when(target);
     // SAFETY: plain reads of the transaction state.
     let subxact = unsafe { pg_sys::GetCurrentSubTransactionId() };
     let (keys, count) = match work {
@@ -82,14 +105,14 @@ pub fn push(target: &Rc<Target>, work: Work, source: pg_sys::Oid, operation: &'s
     let existing = QUEUE.with(|q| {
         q.borrow()
             .iter()
-            .position(|p| p.target.tview.table_oid == target.tview.table_oid && p.deferred == deferred)
+            .position(|p| p.target.tview.table_oid == target.tview.table_oid && p.when == when)
     });
     let Some(index) = existing else {
         let chunk = Chunk::new(subxact, keys, count);
         QUEUE.with(|q| {
             q.borrow_mut().push(Pending {
                 target: target.clone(),
-                deferred,
+                when,
                 chunks: vec![chunk],
                 source,
                 operation,
@@ -130,7 +153,8 @@ pub fn push(target: &Rc<Target>, work: Work, source: pg_sys::Oid, operation: &'s
 }
 
 /// Write what is queued, lowest stack level first; writes queue more.
-/// `all` includes deferred work (at commit).  Returns the rows written.
+/// `all` includes deferred work (at commit); async work is never written
+/// here (`take_async`).  Returns the rows written.
 pub fn drain(all: bool) -> i64 {
     let mut written = 0;
     let log_all = guc::LOG_REFRESHES.get() == LogRefreshes::All;
@@ -169,11 +193,55 @@ fn pop_lowest(all: bool) -> Option<Pending> {
         let index = q
             .iter()
             .enumerate()
-            .filter(|(_, p)| all || !p.deferred)
+            .filter(|(_, p)| p.when == When::Statement || (all && p.when == When::Commit))
             .min_by_key(|(_, p)| p.target.stack_depth)
             .map(|(i, _)| i)?;
         Some(q.remove(index))
     })
+}
+
+/// The async work queued in this transaction, removed from the queue:
+/// per TVIEW its target, the distinct keys (None: rebuild it whole) and
+/// how many, the source and operation of its first write.  Inside an SPI
+/// connection (keys are merged by SQL); the key arrays live until the
+/// connection ends.
+pub fn take_async() -> Vec<AsyncWork> {
+    let taken: Vec<Pending> = QUEUE.with(|q| {
+        let mut q = q.borrow_mut();
+        let (worker, rest): (Vec<Pending>, Vec<Pending>) = q.drain(..).partition(|p| p.when == When::Worker);
+        *q = rest;
+        worker
+    });
+    taken
+        .into_iter()
+        .map(|p| {
+            let count: i64 = p.chunks.iter().map(Chunk::keys_queued).sum();
+            let full = p.chunks.iter().any(|c| c.keys.is_none());
+            let mut sets = p.chunks.into_iter().filter_map(|c| c.keys);
+            let keys = match (full, sets.next()) {
+                (false, Some(mut keys)) => {
+                    for more in sets {
+                        keys.absorb(&p.target.tview, more);
+                    }
+                    let (keys, count) = keys.distinct(&p.target.tview);
+                    Some((keys, count))
+                }
+                _ => None,
+            };
+            AsyncWork { target: p.target, keys, count, source: p.source, operation: p.operation }
+        })
+        .collect()
+}
+
+/// One TVIEW's async work of a transaction (`take_async`).
+pub struct AsyncWork {
+    pub target: Rc<Target>,
+    /// The distinct keys and their number; None: rebuild it whole.
+    pub keys: Option<(pg_sys::Datum, i64)>,
+    /// Keys examined (for a rebuild).
+    pub count: i64,
+    pub source: pg_sys::Oid,
+    pub operation: &'static str,
 }
 
 /// This session's pending work: (entity, keys queued, oldest enqueue time).
@@ -190,7 +258,9 @@ pub fn pending() -> Vec<(String, i64, pg_sys::TimestampTz)> {
 }
 
 /// At PRE_COMMIT / PRE_PREPARE: write the deferred work, as the outermost
-/// maintenance run.  At transaction end: forget everything.
+/// maintenance run, then record the async work (also what the deferred
+/// writes cascaded into).  At commit, wake the worker if work was
+/// recorded.  At transaction end: forget everything.
 #[pg_guard]
 unsafe extern "C-unwind" fn on_xact(event: pg_sys::XactEvent::Type, _arg: *mut std::ffi::c_void) {
     match event {
@@ -204,10 +274,20 @@ unsafe extern "C-unwind" fn on_xact(event: pg_sys::XactEvent::Type, _arg: *mut s
                 let _spi = SpiConnection::open();
                 let _path = SettingsScope::new(MAINTENANCE_SETTINGS);
                 drain(true);
+                let work = take_async();
+                if !work.is_empty() {
+                    let preparing = event == pg_sys::XactEvent::XACT_EVENT_PRE_PREPARE;
+                    super::async_mode::capture::record(work, preparing);
+                }
             });
         }
         event if crate::pg::ends_transaction(event) => {
             QUEUE.with(|q| q.borrow_mut().clear());
+            if event == pg_sys::XactEvent::XACT_EVENT_COMMIT {
+                super::async_mode::capture::committed();
+            } else {
+                super::async_mode::capture::forget();
+            }
         }
         _ => {}
     }

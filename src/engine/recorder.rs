@@ -246,8 +246,9 @@ unsafe fn read(raw: *mut pg_sys::dsm_segment) -> Option<(Failure, &'static Atomi
     Some((failure, &header.done))
 }
 
-/// The row, as the extension's owner, in the worker's transaction.
-fn insert(failure: &Failure) {
+/// The row, as the extension's owner, in the worker's transaction (also
+/// the async worker's, for its own failures).
+pub(super) fn insert(failure: &Failure) {
     let run = Spi::run(&crate::sql_text::set_local("lock_timeout", LOCK_TIMEOUT_MS.into())).and_then(|()| {
         catalog::as_extension_owner(|ext| {
             Spi::run_with_args(

@@ -77,7 +77,9 @@ SELECT f AS function,
     (17, 'pg_tviews_queue_realtime', $$SELECT * FROM pg_tviews_queue_realtime$$),
     (18, 'pg_tviews_cache_stats', $$SELECT * FROM pg_tviews_cache_stats$$),
     (19, 'pg_tviews_version', $$SELECT pg_tviews_version()$$),
-    (20, 'pg_tviews_set_capture', $$SELECT pg_tviews_set_capture('az.tb_item', 'row')$$)
+    (20, 'pg_tviews_set_capture', $$SELECT pg_tviews_set_capture('az.tb_item', 'row')$$),
+    (21, 'pg_tviews_wait', $$SELECT pg_tviews_wait('1 s')$$),
+    (22, 'pg_tviews_async_status', $$SELECT * FROM pg_tviews_async_status$$)
   ) AS calls(n, f, stmt)
  ORDER BY n;
 RESET search_path;

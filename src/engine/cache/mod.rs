@@ -283,7 +283,7 @@ pub fn targets_for(source: pg_sys::Oid) -> Rc<SourceTargets> {
             source_key: source_key.clone(),
             source_sql: source_sql.clone(),
             self_joined: source_plan.occurrences > 1,
-            key_lock_seed: locks::id_of(&format!("{tview_lock}:key")),
+            key_lock_seed: locks::key_lock_seed(tview_lock),
             edge_lock_plans: levels.iter().map(|_| Default::default()).collect(),
             edge_locks,
             levels,

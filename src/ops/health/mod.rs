@@ -9,6 +9,7 @@
 //! reports an `ok` row when it finds nothing, so the output also says what
 //! was checked.
 
+mod async_lag;
 mod catalog_state;
 mod consistency;
 mod ddl_capture;
@@ -74,6 +75,7 @@ fn pg_tviews_health_check() -> TableIterator<
     findings.extend(ddl_capture::check());
     findings.extend(settings::check());
     findings.extend(execution_store::check());
+    findings.extend(async_lag::check());
     findings.extend(consistency::check());
     findings.extend(indexes::check());
     findings.push(jsonb_delta());

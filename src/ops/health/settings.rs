@@ -38,6 +38,14 @@ pub fn check() -> Vec<Finding> {
             "deferred: TVIEWs are brought up to date at COMMIT; statements later in a writing transaction read them stale",
         ));
     }
+    if setting("pg_tviews.refresh_mode") == "async" {
+        findings.push(Finding::warning(
+            "low",
+            "setting pg_tviews.refresh_mode",
+            "async: this session's writes are applied by the background worker after COMMIT; SELECT pg_tviews_wait() \
+             before reading what they changed",
+        ));
+    }
     findings.extend(pending_work());
     findings.extend(deferred_tviews());
     if setting("pg_tviews.full_refresh_threshold").parse::<f64>().is_ok_and(|t| t == 0.0) {
