@@ -8,6 +8,12 @@
 #   run rr:          REPEATABLE READ
 #   run rc-deferred: READ COMMITTED, half the transactions with
 #                    SET LOCAL pg_tviews.refresh_mode = deferred
+#   run rc-async:    READ COMMITTED, every TVIEW async; pg_tviews_wait()
+#                    before the checks
+#   run rr-async:    the same under REPEATABLE READ
+#   run rc-mixed-async: READ COMMITTED, TVIEWs immediate, and half the
+#                    clients with pg_tviews.refresh_mode = async (PGOPTIONS):
+#                    the worker's batches race immediate writers
 #   runs single and single-connect: one single-row write per transaction,
 #                    no deadlock allowed; single-connect connects anew for
 #                    each transaction (pgbench -C), so every write is the
@@ -56,15 +62,17 @@ mapfile -t ENTITIES < <("$PGBIN/psql" -X -At -d "$DB" -c "SELECT entity FROM pg_
 echo "concurrency: seed=$SEED clients=$CLIENTS transactions=$TXNS per client and run, TVIEWs: ${ENTITIES[*]}"
 [ "${#ENTITIES[@]}" -eq 3 ] || { fail "expected 3 TVIEWs, found ${#ENTITIES[@]}"; finish; }
 
-# deadlocks: pg_stat_database.deadlocks of $DB, once every pgbench backend has gone
-# (a backend flushes its counters when it exits; wait for that, up to 60s).
+# deadlocks: pg_stat_database.deadlocks of $DB, once every pgbench backend and the
+# async worker have gone (a backend flushes its counters when it exits; wait for
+# that, up to 60s; the worker leaves 2 s after its last batch).
 deadlocks() {
     "$PGBIN/psql" -X -At -q -v ON_ERROR_STOP=1 -d "$DB" 2>&1 <<'SQL'
 DO $$
 BEGIN
     FOR i IN 1 .. 6000 LOOP
         EXIT WHEN NOT EXISTS (SELECT FROM pg_stat_activity
-                               WHERE datname = current_database() AND application_name = 'pgbench');
+                               WHERE datname = current_database()
+                                 AND (application_name = 'pgbench' OR backend_type = 'pg_tviews async worker'));
         PERFORM pg_sleep(0.01);
     END LOOP;
     PERFORM pg_stat_clear_snapshot();
@@ -95,13 +103,50 @@ run() {
             fail "$name: $((d1 - d0)) deadlocks between single-row writers (maintenance lock order)"
         fi
     fi
+    if [ -n "${ASYNC:-}" ]; then
+        local waited
+        waited="$("$PGBIN/psql" -X -At -d "$DB" -c "SELECT pg_tviews_wait('120 s')" 2>&1)"
+        [ "$waited" = t ] && ok "$name: pg_tviews_wait() returned true" || fail "$name: pg_tviews_wait() returned $waited"
+    fi
     check_tviews "$name"
+}
+
+# run_mixed_async: two pgbench runs at once on immediate TVIEWs, one of them
+# with pg_tviews.refresh_mode = async, then wait and check.
+run_mixed_async() {
+    local name=rc-mixed-async half=$(( (CLIENTS + 1) / 2 )) rc1=0 rc2=0 pids=() waited
+    for mode in async immediate; do
+        PGOPTIONS="-c pg_tviews.refresh_mode=$mode -c lock_timeout=60s -c deadlock_timeout=20ms" \
+            "$PGBIN/pgbench" -n -d "$DB" -f "$DIR/writes.pgbench" -c "$half" -j "$half" \
+            -t "$TXNS" --random-seed="$SEED" --max-tries=100 \
+            -D nusers=6 -D nposts=30 -D ncomments=80 -D deferred_pct=0 >"$WORK/$name-$mode.log" 2>&1 &
+        pids+=($!)
+    done
+    wait "${pids[0]}" || rc1=$?
+    wait "${pids[1]}" || rc2=$?
+    pgbench_result "$name (async clients)" "$WORK/$name-async.log" "$rc1" "pgbench ran $((half * TXNS)) async transactions"
+    pgbench_result "$name (immediate clients)" "$WORK/$name-immediate.log" "$rc2" "pgbench ran $((half * TXNS)) immediate transactions"
+    waited="$("$PGBIN/psql" -X -At -d "$DB" -c "SELECT pg_tviews_wait('120 s')" 2>&1)"
+    [ "$waited" = t ] && ok "$name: pg_tviews_wait() returned true" || fail "$name: pg_tviews_wait() returned $waited"
+    check_tviews "$name"
+}
+
+# set_modes MODE: every TVIEW's refresh mode
+set_modes() {
+    "$PGBIN/psql" -X -q -At -v ON_ERROR_STOP=1 -d "$DB" \
+        -c "SELECT pg_tviews_set_refresh_mode(entity, '$1') FROM pg_tview_meta ORDER BY entity" >/dev/null \
+        || fail "setting every TVIEW $1"
 }
 
 START=$SECONDS
 run rc writes.pgbench "read committed" 0
 run rr writes.pgbench "repeatable read" 0
 run rc-deferred writes.pgbench "read committed" 50
+set_modes async
+ASYNC=1 run rc-async writes.pgbench "read committed" 50
+ASYNC=1 run rr-async writes.pgbench "repeatable read" 0
+set_modes immediate
+run_mixed_async
 run single single.pgbench "read committed" 50 no-deadlock
 run single-connect single.pgbench "read committed" 50 no-deadlock connect
 echo "concurrency: took $((SECONDS - START))s"

@@ -28,7 +28,10 @@ SQL_DIR="$HERE/consistency"
 SEED="${CONSISTENCY_SEED:-0.31415}"
 TOTAL="${CONSISTENCY_STATEMENTS:-1000}"
 DB="${CONSISTENCY_DB:-pg_tviews_consistency}"
+MODE="${CONSISTENCY_MODE:-immediate}"
+case "$MODE" in immediate|async) ;; *) echo "CONSISTENCY_MODE must be immediate or async"; echo "0 passed, 1 failed"; exit 1 ;; esac
 N1=$((TOTAL * 3 / 4))
+[ "$MODE" = async ] && N1=0
 N2=$((TOTAL - N1))
 WORK="$(mktemp -d /tmp/pg_tviews_consistency.XXXXXX)"
 LOG="$WORK/full.log"
@@ -55,7 +58,7 @@ if ! awk -v s="$SEED" 'BEGIN { exit !(s + 0 == s && s >= -1 && s <= 1) }'; then
 fi
 case "$TOTAL" in ''|*[!0-9]*) fatal "CONSISTENCY_STATEMENTS must be a number" ;; esac
 
-echo "consistency: seed=$SEED statements=$TOTAL (plpgsql $N1, psql $N2) database=$DB"
+echo "consistency: seed=$SEED statements=$TOTAL (plpgsql $N1, psql $N2) database=$DB mode=$MODE"
 
 # a lock wait (e.g. behind a prepared transaction) fails instead of hanging the suite
 export PGOPTIONS="${PGOPTIONS:-} -c lock_timeout=60s"
@@ -86,6 +89,10 @@ SQL
     echo "$out" >>"$LOG"
 done
 run_psql -c "SELECT cons_make_checkers()" || fatal "cannot create the checker functions"
+if [ "$MODE" = async ]; then
+    run_psql -c "SELECT pg_tviews_set_refresh_mode(entity, 'async') FROM cons_tviews WHERE created ORDER BY ord" \
+        || fatal "cannot set the TVIEWs async"
+fi
 echo "consistency: created $(( ${#ENTITIES[@]} - ${#CREATE_ERR[@]} )) of ${#ENTITIES[@]} TVIEWs ($((SECONDS - START))s)"
 
 # 3. phase 1: PL/pgSQL driver
@@ -110,7 +117,12 @@ gen_script() {
         echo "SELECT cons_next($n) \\gexec"
         [ "$deferred" = 1 ] || echo "SELECT cons_check_psql('after statement') \\g /dev/null"
     }
-    check() { [ "$deferred" = 1 ] || echo "SELECT cons_check_psql('$1') \\g /dev/null"; }
+    check() {
+        [ "$deferred" = 1 ] && return
+        # async: the worker applies what committed; wait for it, then compare
+        [ "$MODE" = async ] && echo "SELECT pg_tviews_wait('120 s') \\g /dev/null"
+        echo "SELECT cons_check_psql('$1') \\g /dev/null"
+    }
     while [ "$n" -lt "$N2" ]; do
         echo 'BEGIN;'
         mode=$((RANDOM % 20)) deferred=0
@@ -122,6 +134,8 @@ gen_script() {
         elif [ "$mode" -lt 8 ]; then
             echo 'SET LOCAL pg_tviews.refresh_mode = deferred;'; deferred=1
         fi
+        # async: nothing is applied before COMMIT
+        [ "$MODE" = async ] && deferred=1
         ops=$((1 + RANDOM % 5))
         for ((op = 0; op < ops; op++)); do
             sp=$((RANDOM % 10))
@@ -147,6 +161,7 @@ gen_script() {
         done
         local how=" (deferred mode)"
         [ "$deferred" = 1 ] || how=""
+        [ "$MODE" = async ] && how=" (async mode)"
         deferred=0
         sp=$((RANDOM % 10))
         if [ "$sp" -eq 0 ]; then
