@@ -11,7 +11,8 @@
 # rows; a few minutes), SCALE=N (multiplies the 10k/100k/300k data set; may be
 # fractional for trying things out), REPS=N (repetitions), ONLY="S1 S8" (run
 # these scenarios only; R1, the logical-replication scenario, is bench/replica.sh
-# and writes bench/results/replica.md), BENCH_OUT=file (default bench/results/latest.md),
+# and writes bench/results/replica.md; "async" is the async-mode section),
+# BENCH_OUT=file (default bench/results/latest.md),
 # KEEP_CLUSTER=1 (keep the cluster's directory after stopping it),
 # BENCH_NO_INSTALL=1 (benchmark the pg_tviews already installed, e.g. while the
 # working tree does not build; the report says so).
@@ -30,7 +31,7 @@ else
 fi
 WARMUP=5   # transactions per connection before measuring: plans prepared, caches built
 BENCH_OUT="${BENCH_OUT:-$REPO_ROOT/bench/results/latest.md}"
-ONLY="${ONLY:-S1 S2 S3 S4 S5 S6 S7 S8 S9 S10 S11 S12 R1}"
+ONLY="${ONLY:-S1 S2 S3 S4 S5 S6 S7 S8 S9 S10 S11 S12 R1 async}"
 # sizes of the data set; awk so that SCALE may be fractional
 read -r NUSERS NPOSTS NCOMMENTS < <(awk -v s="$SCALE" 'BEGIN {
     printf "%d %d %d\n", 10000 * s, 100000 * s, 300000 * s }')
@@ -253,6 +254,55 @@ run_s12() {
         | sed 's/^/    S12memory /'
 }
 
+# Async mode (docs/async.md): S1 and S2 committed (in async mode the write's
+# cost is at COMMIT), plain vs immediate vs async (the tv schema with
+# pg_tviews.refresh_mode = async for the writing session); S8 tps, plain vs
+# async, with the worker's keys per second, the backlog when the run ends
+# and the time to drain it; the lag from COMMIT to reflected (S13), idle and
+# under S8's load (2 clients), from pg_tviews_wait polling.  Runs last: the
+# committed writes change titles and names (md5 strings, as S8's).
+async_drain() { psql_q -At -c "SELECT pg_tviews_wait('600 s')" >/dev/null; }
+run_async() {
+    local s1c="$B/s8_update_post_commit.pgbench" s2c="$B/a2_update_user_commit.pgbench" async="-c pg_tviews.refresh_mode=async"
+    local rep clients k0 k1 t0 out tps backlog drained
+    psql_q -f bench/sql/async.sql >/dev/null
+    say "async S1: committed post title update, plain / immediate / async"
+    interleave S1async "plain plain $s1c $TX" "tv tv $s1c $TX" "async tv $s1c $TX $async"
+    async_drain
+    say "async S2: committed user rename, plain / immediate / async"
+    interleave S2async "plain plain $s2c $TX_FANOUT" "tv tv $s2c $TX_FANOUT" "async tv $s2c $TX_FANOUT $async"
+    async_drain
+    say "async S13: lag from COMMIT to reflected, idle"
+    psql_q -c "CALL bench.async_lag($TX, 'idle')"
+    for clients in 2 4; do
+        say "async S8: pgbench, $clients clients, plain vs async, ${S8_SECONDS}s per run"
+        for rep in $(seq 1 "$REPS"); do
+            throughput "S8c${clients}async" plain "$rep" plain "$s1c" "$clients"
+            k0="$(psql_q -At -c "SELECT COALESCE((SELECT keys_applied FROM pg_tviews_async_worker), 0)")"
+            t0="$(date +%s.%N)"
+            if [ "$clients" = 2 ] && [ "$rep" = 1 ]; then
+                # the lag under load: probe while the clients write
+                psql_q -c "CALL bench.async_lag(50, 'S8 2 clients')" >"$WORK/lag.log" 2>&1 &
+            fi
+            out="$(PGOPTIONS="-c search_path=tv,public $async" "$PGBIN/pgbench" -n -M prepared \
+                -c "$clients" -j "$clients" -T "$S8_SECONDS" "${PGBENCH_VARS[@]}" -f "$s1c" 2>&1)" \
+                || { echo "$out" >&2; die "pgbench failed: S8c${clients}async async"; }
+            tps="$(awk '/^tps = / { print $3 }' <<<"$out")"
+            record "S8c${clients}async" async "$rep" "$tps" tps
+            backlog="$(psql_q -At -c "SELECT count(*) FROM pg_tviews_async_queue")"
+            drained="$(date +%s.%N)"
+            async_drain
+            wait
+            k1="$(psql_q -At -c "SELECT COALESCE((SELECT keys_applied FROM pg_tviews_async_worker), 0)")"
+            record S13keys "c$clients keys/s" "$rep" "$(awk -v a="$k0" -v b="$k1" -v t0="$t0" -v t1="$(date +%s.%N)" 'BEGIN { printf "%.1f", (b - a) / (t1 - t0) }')" keys/s
+            record S13keys "c$clients backlog" "$rep" "$backlog" entries
+            record S13keys "c$clients drain" "$rep" "$(awk -v a="$drained" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", (b - a) * 1000 }')" ms
+            printf '    %-10s %-14s rep %d  %10.1f tps, backlog %s entries\n' "S8c${clients}async" async "$rep" "$tps" "$backlog"
+        done
+        vacuum
+    done
+}
+
 # Machine and run description for the report.
 facts() {
     local commit dirty=""
@@ -329,8 +379,11 @@ want S12 && run_s12
 # R1 runs on two clusters of its own and writes bench/results/replica.md
 want R1 && QUICK="${QUICK:-}" REPS="$REPS" bench/replica.sh
 
+want async && run_async
+
 mkdir -p "$(dirname "$BENCH_OUT")"
 psql_q -At -f bench/sql/report.sql >"$BENCH_OUT.tmp"
+if want async; then psql_q -At -f bench/sql/async_report.sql >>"$BENCH_OUT.tmp"; fi
 mv "$BENCH_OUT.tmp" "$BENCH_OUT"
 echo
 cat "$BENCH_OUT"
