@@ -25,9 +25,10 @@
 //! once every entry is applied, every async TVIEW equals its view.
 //!
 //! Keys are stored as the text of the key array, printed and read back
-//! under `ROUND_TRIP` (fixed settings, not the writer's or the worker's),
-//! so every key type with exact text I/O (all built-in key types) comes
-//! back identical; text survives pg_dump, unlike binary send format, whose
+//! under `ROUND_TRIP` (fixed settings, not the writer's or the worker's;
+//! the usual integer, text and uuid keys, whose text no setting changes,
+//! skip setting them), so every key type with exact text I/O (all built-in
+//! key types) comes back identical; text survives pg_dump, unlike binary send format, whose
 //! element type oid would not.
 //!
 //! ROLLBACK and ROLLBACK TO SAVEPOINT need nothing here: until PRE_COMMIT
@@ -36,16 +37,16 @@
 //! are the transaction's and go with it.  A prepared transaction's rows
 //! become visible at COMMIT PREPARED, when the worker's poll finds them.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::rc::Rc;
 
-use pgrx::datum::DatumWithOid;
 use pgrx::pg_sys;
-use pgrx::prelude::*;
-use pgrx::PgSqlErrorCode;
+use pgrx::IntoDatum;
 
 use crate::catalog;
-use crate::error::raise;
-use crate::pg::SettingsScope;
+use crate::pg::{KeptPlan, SettingsScope};
+use crate::sql_text::Ext;
 
 use super::super::queue::AsyncWork;
 use super::worker;
@@ -77,39 +78,78 @@ pub fn set_origin(origin: Option<i64>) {
 /// Insert one queue row per TVIEW of `work`.  At PRE_COMMIT/PRE_PREPARE,
 /// inside the drain's SPI connection.
 pub fn record(work: Vec<AsyncWork>, preparing: bool) {
-    let origin = ORIGIN.with(Cell::get);
+    let origin = ORIGIN.with(Cell::get).unwrap_or(0);
     catalog::as_extension_owner(|ext| {
-        let sql = ext.sql(&[
-            "INSERT INTO @extschema@.pg_tviews_async_queue \
-             (origin_id, tview, source_table, operation, keys, key_count) \
-             VALUES ($1, $2::pg_catalog.oid::pg_catalog.regclass, \
-                     NULLIF($3, 0::pg_catalog.oid)::pg_catalog.regclass, $4, $5::pg_catalog.text, $6)",
-        ]);
-        let _fixed = SettingsScope::new(ROUND_TRIP);
         for w in &work {
             let (keys, count) = match w.keys {
-                // SAFETY: a detoasted key array, valid while the connection lasts.
-                Some((datum, count)) => (unsafe { DatumWithOid::new(datum, array_type_of(datum)) }, count),
-                None => (DatumWithOid::null::<String>(), w.count),
+                Some((datum, count)) => (Some((datum, array_type_of(datum))), count),
+                None => (None, w.count),
             };
-            let args = [
-                origin.into(),
-                w.target.tview.table_oid.into(),
-                w.source.into(),
-                w.operation.into(),
-                keys,
-                count.into(),
+            let plan = insert_plan(ext, keys.map_or(pg_sys::InvalidOid, |(_, t)| t));
+            let operation = w.operation.into_datum().unwrap_or(pg_sys::Datum::from(0));
+            let mut args = vec![
+                pg_sys::Datum::from(origin),
+                pg_sys::Datum::from(w.target.tview.table_oid),
+                pg_sys::Datum::from(w.source),
+                operation,
+                pg_sys::Datum::from(count),
             ];
-            if let Err(e) = Spi::run_with_args(&sql, &args) {
-                raise(
-                    PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
-                    format!("could not queue the async maintenance of TVIEW {}: {e}", w.target.tview.entity),
-                );
+            let _fixed = keys.filter(|&(_, t)| prints_by_settings(t)).map(|_| SettingsScope::new(ROUND_TRIP));
+            if let Some((datum, _)) = keys {
+                args.push(datum);
             }
+            plan.execute(&args, false);
         }
     });
     worker::ensure_running();
     RECORDED.with(|r| r.set(!preparing));
+}
+
+thread_local! {
+    /// The INSERT of a queue row, prepared once per backend for each
+    /// extension schema and key array type (InvalidOid: a rebuild).
+    static INSERTS: RefCell<HashMap<(String, pg_sys::Oid), Rc<KeptPlan>>> = RefCell::new(HashMap::new());
+}
+
+fn insert_plan(ext: &Ext, array_type: pg_sys::Oid) -> Rc<KeptPlan> {
+    let key = (ext.sql(&["@extschema@"]), array_type);
+    if let Some(plan) = INSERTS.with(|i| i.borrow().get(&key).cloned()) {
+        return plan;
+    }
+    let keys = if array_type == pg_sys::InvalidOid { "NULL" } else { "$6::pg_catalog.text" };
+    let sql = ext.sql(&[
+        "INSERT INTO @extschema@.pg_tviews_async_queue \
+         (origin_id, tview, source_table, operation, key_count, keys) \
+         VALUES (NULLIF($1, 0), $2::pg_catalog.regclass, NULLIF($3, 0::pg_catalog.oid)::pg_catalog.regclass, $4, $5, ",
+    ]) + keys + ")";
+    let mut types = vec![pg_sys::INT8OID, pg_sys::OIDOID, pg_sys::OIDOID, pg_sys::TEXTOID, pg_sys::INT8OID];
+    if array_type != pg_sys::InvalidOid {
+        types.push(array_type);
+    }
+    let plan = Rc::new(KeptPlan::prepare(&sql, &types));
+    INSERTS.with(|i| i.borrow_mut().insert(key, plan.clone()));
+    plan
+}
+
+/// Does the text of this element type depend on a setting of `ROUND_TRIP`?
+/// Not for the usual key types, which then skip setting them.
+fn prints_by_settings(array_type: pg_sys::Oid) -> bool {
+    // SAFETY: a syscache lookup.
+    let element = unsafe { pg_sys::get_element_type(array_type) };
+    ![
+        pg_sys::INT2OID,
+        pg_sys::INT4OID,
+        pg_sys::INT8OID,
+        pg_sys::NUMERICOID,
+        pg_sys::TEXTOID,
+        pg_sys::VARCHAROID,
+        pg_sys::BPCHAROID,
+        pg_sys::NAMEOID,
+        pg_sys::UUIDOID,
+        pg_sys::OIDOID,
+        pg_sys::BOOLOID,
+    ]
+    .contains(&element)
 }
 
 /// The array type of a key array datum.
@@ -119,9 +159,9 @@ fn array_type_of(keys: pg_sys::Datum) -> pg_sys::Oid {
 }
 
 /// The key array of a queue row's `keys` (a text datum), of `array_type`,
-/// in the current memory context.  Under `ROUND_TRIP`.
+/// in the current memory context.  Under `ROUND_TRIP` where it matters.
 pub fn key_array(text: pg_sys::Datum, array_type: pg_sys::Oid) -> pg_sys::Datum {
-    let _fixed = SettingsScope::new(ROUND_TRIP);
+    let _fixed = prints_by_settings(array_type).then(|| SettingsScope::new(ROUND_TRIP));
     // SAFETY: `text` is a text datum from the current SPI result; array_in
     // raises an ERROR for text it cannot read.
     unsafe {
