@@ -5,8 +5,9 @@
 #   R1 primary: the primary's single-row UPDATE latency with no TVIEW (the read
 #     models live on the subscriber) against immediate TVIEWs on the primary;
 #   R1 apply: the subscriber's time to apply a burst of those transactions
-#     (subscription disabled during the burst, then enabled; time until the
-#     subscriber has confirmed the publisher's WAL position) with the TVIEWs on
+#     (subscription disabled during the burst, then enabled; time from its
+#     apply worker's start until the subscriber has confirmed the publisher's
+#     WAL position) with the TVIEWs on
 #     the subscriber against without.
 # Variants alternate (A B A B ...); medians of REPS repetitions. Called by
 # scripts/bench.sh (ONLY="R1"), or alone with PG_CONFIG set and pg_tviews
@@ -33,6 +34,7 @@ CONF="wal_level = logical
 max_wal_senders = 10
 max_replication_slots = 10
 wal_receiver_status_interval = 1s
+wal_retrieve_retry_interval = 50ms
 shared_buffers = 256MB
 jit = off
 autovacuum = off"
@@ -59,8 +61,8 @@ DROP_TVIEWS="SELECT pg_tviews_drop('post'); SELECT pg_tviews_drop('user');"
 pub -c "$SCHEMA"
 sub -c "$SCHEMA"
 pub -c "INSERT INTO tb_user SELECT g, 'user ' || g FROM generate_series(1, $NUSERS) g;
-        INSERT INTO tb_post SELECT g, 1 + g % $NUSERS, 'post ' || g FROM generate_series(1, $NPOSTS) g;
-        VACUUM ANALYZE"
+        INSERT INTO tb_post SELECT g, 1 + g % $NUSERS, 'post ' || g FROM generate_series(1, $NPOSTS) g"
+pub -c "VACUUM ANALYZE"
 pub -c "CREATE PUBLICATION pub FOR TABLE tb_user, tb_post"
 sub -c "CREATE SUBSCRIPTION sub CONNECTION 'host=/tmp port=$PUB_PORT user=postgres dbname=bench' PUBLICATION pub"
 
@@ -99,8 +101,12 @@ apply_run() { # variant
     sub -c "ALTER SUBSCRIPTION sub DISABLE"
     "$PGBIN/pgbench" -n -M prepared -h /tmp -p "$PUB_PORT" -U postgres -t "$BURST" -f "$WORK/update.pgbench" bench >/dev/null 2>&1
     lsn="$(pub -c "SELECT pg_current_wal_lsn()")"
-    start="$(date +%s.%N)"
     sub -c "ALTER SUBSCRIPTION sub ENABLE"
+    # timed from the apply worker's start (the launcher's delay is not apply)
+    until [ "$(sub -c "SELECT count(pid) FROM pg_stat_subscription WHERE subname = 'sub' AND relid IS NULL")" = 1 ]; do
+        sleep 0.01
+    done
+    start="$(date +%s.%N)"
     until applied "$lsn"; do sleep 0.02; done
     add "apply $1" "$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.3f", e - s }')"
 }
