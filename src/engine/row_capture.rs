@@ -23,9 +23,11 @@
 //! problem inside one statement).  The snapshot of the first captured
 //! statement still holds every captured row's first old image together
 //! with the other rows as they were, so each key query runs against it
-//! too (`Earlier::Start`).  A TRUNCATE, or a source whose row type changed
-//! since its first image (DDL in the same transaction), rebuilds the
-//! TVIEWs reading it instead.
+//! too (`Earlier::Start`).  The same look-back covers writers of other
+//! sources that committed in between: the locks a statement trigger takes
+//! at once (`locks`) are only taken here at commit, so they did not wait.
+//! A TRUNCATE, or a source whose row type changed since its first image
+//! (DDL in the same transaction), rebuilds the TVIEWs reading it instead.
 
 use std::cell::RefCell;
 use std::collections::BTreeSet;
