@@ -67,16 +67,7 @@ impl Modes {
     /// run adds its tables to `pg_subscription_rel` before its end.
     pub fn read() -> Modes {
         let ext = catalog::ext_schema();
-        // Before ALTER EXTENSION UPDATE to 0.4.0 the table is not there yet
-        // (this library serves the older catalog too): no mode is set.
-        let present = Spi::get_one_with_args::<bool>(
-            "SELECT pg_catalog.to_regclass($1) IS NOT NULL",
-            &[ext.object("pg_tview_capture").into()],
-        )
-        .ok()
-        .flatten()
-        .unwrap_or(false);
-        let set = if present { set_modes(&ext) } else { Vec::new() };
+        let set = if table_present(&ext) { set_modes(&ext) } else { Vec::new() };
         Modes { set, subscribed: subscribed().into_iter().collect() }
     }
 
@@ -90,6 +81,18 @@ impl Modes {
             None => (Mode::Statement, false),
         }
     }
+}
+
+/// Before ALTER EXTENSION UPDATE to 0.4.0 pg_tview_capture is not there yet
+/// (this library serves the older catalog too): no mode is set, none to forget.
+fn table_present(ext: &crate::sql_text::Ext) -> bool {
+    Spi::get_one_with_args::<bool>(
+        "SELECT pg_catalog.to_regclass($1) IS NOT NULL",
+        &[ext.object("pg_tview_capture").into()],
+    )
+    .ok()
+    .flatten()
+    .unwrap_or(false)
 }
 
 fn set_modes(ext: &crate::sql_text::Ext) -> Vec<(u32, Mode)> {
@@ -224,6 +227,9 @@ pub fn after_subscription_command() {
 /// Forget the modes of dropped tables (`pg_tviews_drop` event trigger).
 pub fn forget(relations: &[pg_sys::Oid]) {
     catalog::as_extension_owner(|ext| {
+        if !table_present(ext) {
+            return;
+        }
         let run = Spi::run_with_args(
             &ext.sql(&["DELETE FROM @extschema@.pg_tview_capture WHERE source::pg_catalog.oid = ANY ($1)"]),
             &[relations.to_vec().into()],
