@@ -8,7 +8,7 @@
 # it are gone: the dump is the recovery point), maintained, and it must
 # update again.  The old install scripts come from test/extra/upgrade/; the
 # library is the current one (in production the old build is reinstalled
-# first, docs/upgrades.md).  Needs PGHOST/PGPORT/PGUSER of a running cluster
+# first, docs/upgrades.md); the database is checks.sh's old_release_db.  Needs PGHOST/PGPORT/PGUSER of a running cluster
 # with the extension installed, and write access to the extension directory.
 # Last line: "N passed, N failed".
 set -uo pipefail
@@ -33,20 +33,7 @@ drift() {
 
 for script in "$HERE"/upgrade/pg_tviews--*.sql; do
     from="$(basename "$script" .sql)"; from="${from#pg_tviews--}"
-    cp "$script" "$EXTDIR/pg_tviews--$from.sql"
-    "$PGBIN/dropdb" --if-exists "$DB" 2>/dev/null
-    "$PGBIN/createdb" "$DB"
-    if ! psql_in "$DB" <<SQL >/dev/null
-CREATE EXTENSION pg_tviews VERSION '$from';
-CREATE TABLE tb_user (pk_user int PRIMARY KEY, name text);
-CREATE TABLE tb_post (pk_post int PRIMARY KEY, fk_user int REFERENCES tb_user, title text);
-INSERT INTO tb_user SELECT g, 'user ' || g FROM generate_series(1, 20) g;
-INSERT INTO tb_post SELECT g, 1 + g % 20, 'post ' || g FROM generate_series(1, 100) g;
-CREATE TABLE tv_user AS SELECT u.pk_user, u.name FROM tb_user u;
-CREATE TABLE tv_post AS
-SELECT p.pk_post, jsonb_build_object('title', p.title, 'author', tu.name) AS data
-  FROM tb_post p JOIN tv_user tu ON tu.pk_user = p.fk_user;
-SQL
+    if ! old_release_db "$DB" "$from"
     then
         check "$from: set up TVIEWs on $from" ok failed; continue
     fi
