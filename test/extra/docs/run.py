@@ -16,9 +16,6 @@ pg_tviews`.  The conventions (docs/testing.md, "Examples in the docs"):
   block (or at the end of the file);
 - a first line `-- not run: REASON` skips the block (the reason is visible).
 
-test/extra/docs/pending.txt lists blocks of pages being written elsewhere that
-cannot run yet: they are skipped, reported as pending.
-
 DOCS_ACCEPT=1 writes what each block printed into its output block where
 they differ (then read the diff: the docs say what the code does).
 
@@ -188,25 +185,9 @@ def judge(block, out, err):
                "\n".join("      " + l for l in got)))
 
 
-def pending(root):
-    """(file, first-line prefix) -> why, from pending.txt."""
-    found = {}
-    with open(os.path.join(root, "test/extra/docs/pending.txt")) as f:
-        for line in f:
-            if line.strip() and not line.startswith("#"):
-                path, prefix, why = (part.strip() for part in line.split(" | ", 2))
-                found[(path, prefix)] = why
-    return found
-
-
 def run_file(path, root, work, results):
     with open(os.path.join(root, path)) as f:
         blocks, errors = parse(path, f.read())
-    for b in blocks:
-        first = b.text.split("\n", 1)[0].strip()
-        for (where, prefix), why in pending(root).items():
-            if where == path and first.startswith(prefix) and not b.not_run:
-                b.not_run = "pending: " + why
     for e in errors:
         results.append(("FAIL", e))
     if not blocks:
