@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
-# replica.sh - scenario R1 of the benchmark (docs/benchmarks.md, "R1: read
+# replica.sh - scenario S14 of the benchmark (docs/benchmarks.md, "S14: read
 # models on a subscriber"): two throw-away clusters, a publisher and a
 # logical-replication subscriber (docs/replication.md).
-#   R1 primary: the primary's single-row UPDATE latency with no TVIEW (the read
+#   S14 primary: the primary's single-row UPDATE latency with no TVIEW (the read
 #     models live on the subscriber) against immediate TVIEWs on the primary;
-#   R1 apply: the subscriber's time to apply a burst of those transactions
+#   S14 apply: the subscriber's time to apply a burst of those transactions
 #     (subscription disabled during the burst, then enabled; time from its
 #     apply worker's start until the subscriber has confirmed the publisher's
 #     WAL position) with the TVIEWs on
 #     the subscriber against without.
 # Variants alternate (A B A B ...); medians of REPS repetitions. Called by
-# scripts/bench.sh (ONLY="R1"), or alone with PG_CONFIG set and pg_tviews
+# scripts/bench.sh (ONLY="S14"), or alone with PG_CONFIG set and pg_tviews
 # installed. Writes bench/results/replica.md. A benchmark, not a test: it fails
 # only when something cannot run.
 set -euo pipefail
@@ -89,13 +89,13 @@ declare -A RESULTS
 add() { RESULTS[$1]="${RESULTS[$1]:-} $2"; }
 median() { tr ' ' '\n' <<<"$1" | grep -v '^$' | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
-# R1 primary: mean latency (ms) of single-row UPDATEs on the publisher.
+# S14 primary: mean latency (ms) of single-row UPDATEs on the publisher.
 primary_run() { # variant
     local out
     out="$("$PGBIN/pgbench" -n -M prepared -h /tmp -p "$PUB_PORT" -U postgres -t "$TX" -f "$WORK/update.pgbench" bench 2>&1)"
     add "primary $1" "$(awk '/latency average/ { print $4 }' <<<"$out")"
 }
-# R1 apply: seconds for the subscriber to apply BURST such transactions.
+# S14 apply: seconds for the subscriber to apply BURST such transactions.
 apply_run() { # variant
     local lsn start
     sub -c "ALTER SUBSCRIPTION sub DISABLE"
@@ -111,7 +111,7 @@ apply_run() { # variant
     add "apply $1" "$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.3f", e - s }')"
 }
 
-say "R1: $REPS repetitions, $TX primary transactions, bursts of $BURST ($NUSERS users, $NPOSTS posts)"
+say "S14: $REPS repetitions, $TX primary transactions, bursts of $BURST ($NUSERS users, $NPOSTS posts)"
 for rep in $(seq 1 "$REPS"); do
     primary_run "no TVIEW on the primary"
     pub -c "$TVIEWS" >/dev/null
@@ -128,7 +128,7 @@ for rep in $(seq 1 "$REPS"); do
 done
 
 {
-    echo "# R1: read models on a subscriber"
+    echo "# S14: read models on a subscriber"
     echo
     echo "$(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); REPS=$REPS, $TX primary transactions per run, bursts of $BURST, $NUSERS users, $NPOSTS posts; TVIEWs: tv_post (join), tv_user (jsonb_agg of posts)."
     echo

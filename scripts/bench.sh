@@ -2,15 +2,18 @@
 # bench.sh - the pg_tviews benchmark (protocol: ../shared/BENCHMARKS.md, method:
 # docs/benchmarks.md). Bootstraps, installs a release build, starts a throw-away
 # cluster with fixed settings, loads the seeded data set (bench/sql/setup.sql),
-# runs scenarios S1-S12 with pgbench custom scripts (bench/pgbench/) interleaving
-# pg_tviews with its baselines (A B A B ...), and prints one table of medians and
-# ratios, also written to bench/results/latest.md. It is a benchmark, not a test:
+# runs scenarios S1-S12, the reads R1-R3 and the plan cache under ANALYZE
+# (S1an, S8an) with pgbench custom scripts (bench/pgbench/) interleaving
+# pg_tviews with its baselines (A B A B ...), among them the oracle (the
+# write + the minimal recompute, bench/sql/oracle.sql) and, where installed,
+# pg_ivm on the same view, and prints one table of medians and ratios, also
+# written to bench/results/latest.md. It is a benchmark, not a test:
 # it fails only when something cannot run, never on a timing.
 #
 # Knobs (environment): QUICK=1 (fewer repetitions and transactions, S12 on 200k
 # rows; a few minutes), SCALE=N (multiplies the 10k/100k/300k data set; may be
-# fractional for trying things out), REPS=N (repetitions), ONLY="S1 S8" (run
-# these scenarios only; R1, the logical-replication scenario, is bench/replica.sh
+# fractional for trying things out), REPS=N (repetitions), ONLY="S1 S8 R1" (run
+# these scenarios only; S14, the logical-replication scenario, is bench/replica.sh
 # and writes bench/results/replica.md; "async" is the async-mode section),
 # BENCH_OUT=file (default bench/results/latest.md),
 # KEEP_CLUSTER=1 (keep the cluster's directory after stopping it),
@@ -31,15 +34,17 @@ else
 fi
 WARMUP=5   # transactions per connection before measuring: plans prepared, caches built
 BENCH_OUT="${BENCH_OUT:-$REPO_ROOT/bench/results/latest.md}"
-ONLY="${ONLY:-S1 S2 S3 S4 S5 S6 S7 S8 S9 S10 S11 S12 R1 async}"
+ONLY="${ONLY:-S1 S2 S3 S4 S5 S6 S7 S8 S9 S10 S11 S12 S14 R1 R2 R3 S1an S8an async}"
 # sizes of the data set; awk so that SCALE may be fractional
 read -r NUSERS NPOSTS NCOMMENTS < <(awk -v s="$SCALE" 'BEGIN {
     printf "%d %d %d\n", 10000 * s, 100000 * s, 300000 * s }')
 [ "$NUSERS" -ge 100 ] || die "SCALE=$SCALE is too small"
 
 CLUSTER=""
+ANALYZER=""   # pid of the S1an/S8an ANALYZE loop while it runs
 WORK="$(mktemp -d /tmp/pg_tviews_bench_work.XXXXXX)"   # generated scripts, logs
 cleanup() {
+    if [ -n "$ANALYZER" ]; then kill "$ANALYZER" 2>/dev/null || true; wait "$ANALYZER" 2>/dev/null || true; ANALYZER=""; fi
     if [ -n "$CLUSTER" ]; then cluster_stop "$CLUSTER"; CLUSTER=""; fi
     rm -rf "$WORK"
 }
@@ -107,7 +112,8 @@ with_warmup() {
     echo "$out"
 }
 
-PGBENCH_VARS=(-D "nusers=$NUSERS" -D "nposts=$NPOSTS" -D "ncomments=$NCOMMENTS" -D warm=0)
+# warm counts warm-up transactions (with_warmup), n all of them (run_plan_cache)
+PGBENCH_VARS=(-D "nusers=$NUSERS" -D "nposts=$NPOSTS" -D "ncomments=$NCOMMENTS" -D warm=0 -D n=0)
 
 # latency SCENARIO VARIANT REP SCHEMA SCRIPT TX [PGOPTIONS...]: run SCRIPT TX times
 # in one connection with search_path SCHEMA, record the measured statements'
@@ -169,15 +175,13 @@ interleave() {
 
 title() { say "$1: $(sed -n '1s/^-- S[0-9]*[^:]*: //p' "$2")${3:+; $3}"; }
 
-# A single-statement scenario on every variant's own tables (search_path);
-# pg_ivm's IMMV does not read comments, so it is left out of S3 and S4.
+# A single-statement scenario on every variant's own tables (search_path),
+# and the oracle's function doing the same write.
 # same_tables SCENARIO SCRIPT TX
 same_tables() {
     local v runs=()
-    for v in "${VARIANTS[@]}"; do
-        [[ "$v" == ivm && " S3 S4 " == *" $1 "* ]] && continue
-        runs+=("$v $v $2 $3")
-    done
+    for v in "${VARIANTS[@]}"; do runs+=("$v $v $2 $3"); done
+    runs+=("$(oracle_run "$1" "$3")")
     title "$1" "$2"
     interleave "$1" "${runs[@]}"
 }
@@ -185,6 +189,7 @@ same_tables() {
 run_s1() {
     local v runs=() s1="$B/s1_update_post.pgbench"
     for v in "${VARIANTS[@]}"; do runs+=("$v $v $s1 $TX"); done
+    runs+=("$(oracle_run S1 "$TX")")
     title S1 "$s1" "also the execution store and audit cost"
     interleave S1 "${runs[@]}" \
         "tv_log_all tv $s1 $TX -c pg_tviews.log_refreshes=all" \
@@ -213,6 +218,7 @@ run_s8() {
             for v in "${VARIANTS[@]}"; do
                 throughput "S8c$clients" "$v" "$rep" "$v" "$B/s8_update_post_commit.pgbench" "$clients"
             done
+            throughput "S8c$clients" oracle "$rep" oracle "$B/oracle_s8.pgbench" "$clients"
         done
         vacuum
     done
@@ -303,6 +309,137 @@ run_async() {
     done
 }
 
+# ---- The oracle (bench/sql/oracle.sql): the write and the minimal
+# recompute of exactly the affected rows, keys known, in one call of a
+# PL/pgSQL function per scenario, on tables without TVIEW triggers. The
+# physical limit of synchronous maintenance; pg_tviews' immediate-mode
+# targets are ratios to it.
+# oracle_run SCENARIO TX: the interleave RUN of the oracle of SCENARIO.
+oracle_run() {
+    local n
+    n="$(tr '[:upper:]' '[:lower:]' <<<"$1")"
+    echo "oracle public $B/oracle_$n.pgbench $2"
+}
+
+# ---- pg_ivm, fairly: the IMMV ivm.ivm_post and the TVIEW same.tv_post have
+# the identical definition (bench.ivm_sql: post + author with both keys,
+# so pg_ivm indexes its IMMV), each over its own copy of the base tables;
+# S1, S2, S5 and S8 run on both, recorded as variants "same" and "ivm" of
+# those scenarios. Without pg_ivm the report's column says so.
+run_ivm() {
+    local rep clients
+    "$HAS_IVM" || return 0
+    if want S1; then
+        say "S1 (pg_ivm): the same view as an IMMV and as a TVIEW"
+        interleave S1 "same same $B/s1_update_post.pgbench $TX" "ivm ivm $B/s1_update_post.pgbench $TX"
+    fi
+    if want S2; then
+        say "S2 (pg_ivm): the same view as an IMMV and as a TVIEW"
+        interleave S2 "same same $B/s2_update_user.pgbench $TX_FANOUT" "ivm ivm $B/s2_update_user.pgbench $TX_FANOUT"
+    fi
+    if want S5; then
+        say "S5 (pg_ivm): the same view as an IMMV and as a TVIEW"
+        interleave S5 "same same $B/s5_update_1000_posts.pgbench $TX_BULK" "ivm ivm $B/s5_update_1000_posts.pgbench $TX_BULK"
+    fi
+    if want S8; then
+        for clients in 2 4; do
+            say "S8 (pg_ivm): $clients clients, the same view as an IMMV and as a TVIEW"
+            for rep in $(seq 1 "$REPS"); do
+                throughput "S8c$clients" same "$rep" same "$B/s8_update_post_commit.pgbench" "$clients"
+                throughput "S8c$clients" ivm "$rep" ivm "$B/s8_update_post_commit.pgbench" "$clients"
+            done
+            vacuum
+        done
+    fi
+}
+
+# ---- Reads R1-R3: the documents read from the TVIEW against the same
+# documents computed by the view at read time (tv.v_post; R3: tv.r_feed, the
+# feed cards of v_post), tps at 2 clients over S8_SECONDS. R2 reads through
+# an index on tv_post(fk_user), created here and dropped afterwards so that
+# the write scenarios never maintain it.
+run_reads() {
+    local r rep
+    want R1 || want R2 || want R3 || return 0
+    psql_q -c "CREATE INDEX bench_tv_post_fk_user ON tv.tv_post (fk_user)" -c "VACUUM (ANALYZE) tv.tv_post"
+    for r in R1 R2 R3; do
+        want "$r" || continue
+        say "$r: $(sed -n '1s/^-- R[0-9]*: //p' "$B/${r,,}_tv.pgbench") (tps, 2 clients, ${S8_SECONDS}s per run)"
+        for rep in $(seq 1 "$REPS"); do
+            throughput "$r" tv "$rep" tv "$B/${r,,}_tv.pgbench" 2
+            throughput "$r" view "$rep" tv "$B/${r,,}_view.pgbench" 2
+        done
+    done
+    psql_q -c "DROP INDEX tv.bench_tv_post_fk_user"
+}
+
+# ---- The plan cache under real traffic: S1 (1 client, latency) or S8 (2
+# clients, tps) for S8_SECONDS per run, with autovacuum on and an ANALYZE of
+# every source (and of the oracle's tables) each second. The pg_tviews runs
+# also report their maintenance cache misses per 1,000 writes: each client
+# reads pg_tviews_cache_stats after its 20th transaction and every 100th
+# after that (bench/results: "misses"), the oracle runs give the ratio.
+# run_plan_cache S1an|S8an
+run_plan_cache() {
+    local scenario="$1" rep clients base script oscript
+    if [ "$scenario" = S1an ]; then
+        clients=1; base="$B/s1_update_post.pgbench"; oscript="$B/oracle_s1.pgbench"
+    else
+        clients=2; base="$B/s8_update_post_commit.pgbench"; oscript="$B/oracle_s8.pgbench"
+    fi
+    say "$scenario: ${scenario%an} with autovacuum on and ANALYZE of the sources every second ($clients client(s), ${S8_SECONDS}s per run)"
+    script="$WORK/$scenario.pgbench"
+    { echo '\set n :n + 1'; cat "$base"
+      echo '\if :n = 20 or :n % 100 = 0'
+      echo 'SELECT coalesce(sum(misses), 0) AS m FROM pg_tviews_cache_stats \gset'
+      echo "\\shell echo :client_id :n :m >> $WORK/$scenario.misses"
+      echo '\endif'; } >"$script"
+    psql_q -c "ALTER SYSTEM SET autovacuum = on" -c "SELECT pg_reload_conf()" >/dev/null
+    ( while :; do
+          psql_q -c "ANALYZE tv.tb_post, tv.tb_user, tv.tb_comment, tv.tv_post, oracle.tb_post, oracle.tb_user, oracle.tb_comment, oracle.o_post" \
+              >/dev/null 2>&1 || true
+          sleep 1
+      done ) &
+    ANALYZER=$!
+    for rep in $(seq 1 "$REPS"); do
+        rm -f "$WORK/$scenario.misses"
+        cache_run "$scenario" tv "$rep" tv "$script" "$clients"
+        cache_misses "$scenario" "$rep"
+        cache_run "$scenario" oracle "$rep" oracle "$oscript" "$clients"
+    done
+    kill "$ANALYZER" 2>/dev/null || true; wait "$ANALYZER" 2>/dev/null || true; ANALYZER=""
+    psql_q -c "ALTER SYSTEM SET autovacuum = off" -c "SELECT pg_reload_conf()" >/dev/null
+    vacuum
+}
+
+# cache_run SCENARIO VARIANT REP SCHEMA SCRIPT CLIENTS: one client records
+# the latency of the write (the cache probe left out), more record tps.
+cache_run() {
+    local scenario="$1" variant="$2" rep="$3" schema="$4" script="$5" clients="$6" out value
+    if [ "$clients" -gt 1 ]; then
+        throughput "$scenario" "$variant" "$rep" "$schema" "$script" "$clients"
+        return
+    fi
+    out="$(PGOPTIONS="-c search_path=$schema,public" "$PGBIN/pgbench" -n -r -M prepared -T "$S8_SECONDS" \
+        "${PGBENCH_VARS[@]}" -f "$script" 2>&1)" || { echo "$out" >&2; die "pgbench failed: $scenario $variant"; }
+    value="$(grep -v pg_tviews_cache_stats <<<"$out" | measured_latency)" \
+        || { echo "$out" >&2; die "no latency: $scenario $variant"; }
+    record "$scenario" "$variant" "$rep" "$value" ms
+    printf '    %-6s %-14s rep %d  %10.3f ms\n' "$scenario" "$variant" "$rep" "$value"
+}
+
+# Misses per 1,000 writes of the last run, from each client's first and last
+# probe (none recorded when the run was too short to probe twice).
+cache_misses() {
+    local value
+    value="$(awk '{ if (!($1 in n0)) { n0[$1] = $2; m0[$1] = $3 } n1[$1] = $2; m1[$1] = $3 }
+                  END { for (c in n0) { w += n1[c] - n0[c]; m += m1[c] - m0[c] }
+                        if (w > 0) printf "%.3f\n", 1000 * m / w }' "$WORK/$1.misses" 2>/dev/null)"
+    [ -n "$value" ] || { say "    $1: too few transactions to count cache misses"; return 0; }
+    record "$1" misses "$2" "$value" "misses/1k writes"
+    printf '    %-6s %-14s rep %d  %10.3f misses per 1,000 writes\n' "$1" misses "$2" "$value"
+}
+
 # Machine and run description for the report.
 facts() {
     local commit dirty=""
@@ -347,7 +484,6 @@ fi
 start_cluster
 if [ "$(psql_q -At -c "SELECT count(*) FROM pg_available_extensions WHERE name = 'pg_ivm'")" = 1 ]; then
     HAS_IVM=true
-    VARIANTS+=(ivm)
 fi
 say "loading the data set: $NUSERS users, $NPOSTS posts, $NCOMMENTS comments (log: $WORK/setup.log)"
 started=$SECONDS
@@ -368,16 +504,22 @@ want S7 && run_s7
 want S8 && run_s8
 if want S9; then
     title S9 "$B/s9_stack.pgbench"
-    interleave S9 "tv public $B/s9_stack.pgbench $TX" "single-levels public $B/s9_single_levels.pgbench $TX"
+    interleave S9 "tv public $B/s9_stack.pgbench $TX" "single-levels public $B/s9_single_levels.pgbench $TX" \
+        "$(oracle_run S9 "$TX")"
 fi
 if want S10; then
     title S10 "$B/s10_fan.pgbench"
-    interleave S10 "tv public $B/s10_fan.pgbench $TX" "separate public $B/s10_separate.pgbench $TX"
+    interleave S10 "tv public $B/s10_fan.pgbench $TX" "separate public $B/s10_separate.pgbench $TX" \
+        "$(oracle_run S10 "$TX")"
 fi
 want S11 && run_s11
 want S12 && run_s12
-# R1 runs on two clusters of its own and writes bench/results/replica.md
-want R1 && QUICK="${QUICK:-}" REPS="$REPS" bench/replica.sh
+run_ivm
+run_reads
+want S1an && run_plan_cache S1an
+want S8an && run_plan_cache S8an
+# S14 runs on two clusters of its own and writes bench/results/replica.md
+want S14 && QUICK="${QUICK:-}" REPS="$REPS" bench/replica.sh
 
 want async && run_async
 

@@ -8,16 +8,7 @@
 -- update cannot change them.  It does not compare rows before writing them.  Included by setup.sql after the hand base tables
 -- exist.
 
-SELECT format('CREATE VIEW %I.%I AS %s', 'hand', 'v_user', bench.user_sql('hand')) \gexec
-SELECT format('CREATE VIEW %I.%I AS %s', 'hand', 'v_post', bench.post_sql('hand')) \gexec
-CREATE TABLE hand.h_user AS SELECT * FROM hand.v_user;
-ALTER TABLE hand.h_user ADD PRIMARY KEY (pk_user);
-CREATE TABLE hand.h_post AS SELECT * FROM hand.v_post;
-ALTER TABLE hand.h_post ADD PRIMARY KEY (pk_post);
-SELECT format('CREATE VIEW %I.%I AS %s', 'hand', 'v_feed',
-              bench.feed_sql(format('%I.%I', 'hand', 'h_post'))) \gexec
-CREATE TABLE hand.h_feed AS SELECT * FROM hand.v_feed;
-ALTER TABLE hand.h_feed ADD PRIMARY KEY (pk_feed);
+SELECT bench.make_documents('hand', 'h');
 
 -- Re-derive these users' rows: remove those the view no longer has, upsert
 -- the others (an upsert, not delete + insert: two sessions refreshing the
