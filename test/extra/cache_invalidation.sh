@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # cache_invalidation.sh - a backend's maintenance cache follows DDL done by
 # other sessions: one session keeps writing a source while another creates,
-# drops and re-creates TVIEWs on it.  Session A is one long psql; session B
-# runs from it with \! (sequential, no sleeps).  Needs PGHOST/PGPORT/PGUSER
-# of a running cluster with the extension installed.
+# drops and re-creates TVIEWs on it, and alters the source (a column's
+# type, a new index, a dropped column: the plans are prepared again and the
+# TVIEW stays equal to its view); while ANALYZE and VACUUM, which send the
+# same invalidations, empty nothing (pg_tviews_cache_stats' misses stay
+# put).  Session A is one long psql; session B runs from it with \!
+# (sequential, no sleeps).  Needs PGHOST/PGPORT/PGUSER of a running cluster
+# with the extension installed.
 # Last line: "N passed, N failed".
 set -uo pipefail
 
@@ -35,6 +39,43 @@ DELETE FROM tb_src WHERE id = 1;
 INSERT INTO tb_src VALUES (3, 3);
 SELECT 'recreated one maintained=' || (SELECT count(*) FROM pg_tviews_verify('one'))::text;
 SELECT 'recreated one has new column=' || (SELECT w FROM tv_one WHERE pk_one = 3)::text;
+-- a source joined through a column that gets an index later
+CREATE TABLE tb_p (id int PRIMARY KEY, v int, x int, y text);
+CREATE TABLE tb_c (id int PRIMARY KEY, pid int, n int);
+CREATE TABLE tv_j AS SELECT p.id AS pk_j, p.v, (SELECT sum(c.n) FROM tb_c c WHERE c.pid = p.id) AS total FROM tb_p p;
+INSERT INTO tb_p SELECT g, g, g, 'y' FROM generate_series(1, 200) g;
+INSERT INTO tb_c SELECT g, 1 + g % 200, g FROM generate_series(1, 2000) g;
+UPDATE tb_p SET v = v + 1 WHERE id = 1;
+UPDATE tb_p SET v = v + 1 WHERE id = 2;
+SELECT sum(misses) AS m0 FROM pg_tviews_cache_stats \gset
+-- ANALYZE and VACUUM, in this session and elsewhere: nothing is prepared again
+ANALYZE tb_p;
+VACUUM tb_c;
+\! $B -c "ANALYZE tb_p" -c "VACUUM tb_p" -c "VACUUM ANALYZE tb_c" -c "ANALYZE tv_j"
+UPDATE tb_p SET v = v + 1 WHERE id = 3;
+UPDATE tb_p SET v = v + 1 WHERE id = 4;
+SELECT 'analyze and vacuum keep the plans=' || ((SELECT sum(misses) FROM pg_tviews_cache_stats) = :m0)::text;
+-- a column's type changes elsewhere: prepared again, still equal to the view
+\! $B -c "ALTER TABLE tb_p ALTER COLUMN x TYPE bigint"
+UPDATE tb_p SET v = v + 1, x = x + 1 WHERE id = 5;
+SELECT 'type change prepares again=' || ((SELECT sum(misses) FROM pg_tviews_cache_stats) > :m0)::text;
+SELECT 'maintained after type change=' || (SELECT count(*) FROM pg_tviews_verify('j'))::text;
+SELECT sum(misses) AS m1 FROM pg_tviews_cache_stats \gset
+-- an index the recompute can use: prepared again, and the plans use it
+\! $B -c "CREATE INDEX tb_c_pid ON tb_c (pid)"
+UPDATE tb_p SET v = v + 1 WHERE id = 6;
+SELECT 'new index prepares again=' || ((SELECT sum(misses) FROM pg_tviews_cache_stats) > :m1)::text;
+SELECT 'maintained after new index=' || (SELECT count(*) FROM pg_tviews_verify('j'))::text;
+SELECT pg_stat_force_next_flush();
+SELECT 'new index used=' || (SELECT idx_scan > 0 FROM pg_stat_user_indexes WHERE indexrelname = 'tb_c_pid')::text;
+SELECT sum(misses) AS m2 FROM pg_tviews_cache_stats \gset
+-- a dropped column: prepared again, still equal to the view
+\! $B -c "ALTER TABLE tb_p DROP COLUMN y"
+UPDATE tb_p SET v = v + 1 WHERE id = 7;
+INSERT INTO tb_p VALUES (201, 201, 201);
+DELETE FROM tb_p WHERE id = 8;
+SELECT 'dropped column prepares again=' || ((SELECT sum(misses) FROM pg_tviews_cache_stats) > :m2)::text;
+SELECT 'maintained after dropped column=' || (SELECT count(*) FROM pg_tviews_verify('j'))::text;
 SQL
 )"
 rc=$?
@@ -42,7 +83,10 @@ echo "$out"
 passed=0
 failed=0
 for want in "two maintained after create elsewhere=0" "write after drop elsewhere=ok" \
-            "two still maintained=0" "recreated one maintained=0" "recreated one has new column=1003"; do
+            "two still maintained=0" "recreated one maintained=0" "recreated one has new column=1003" \
+            "analyze and vacuum keep the plans=true" "type change prepares again=true" \
+            "maintained after type change=0" "new index prepares again=true" "maintained after new index=0" \
+            "new index used=true" "dropped column prepares again=true" "maintained after dropped column=0"; do
     if grep -qx "$want" <<<"$out"; then
         passed=$((passed + 1)); echo "ok   $want"
     else

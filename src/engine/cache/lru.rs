@@ -49,6 +49,11 @@ impl<V: Clone> Lru<V> {
         self.entries.len()
     }
 
+    /// Keep only the entries for which `keep` says so.
+    pub fn retain(&mut self, mut keep: impl FnMut(&V) -> bool) {
+        self.entries.retain(|_, (value, _)| keep(value));
+    }
+
     pub fn clear(&mut self) {
         self.entries.clear();
     }

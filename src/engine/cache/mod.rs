@@ -1,10 +1,13 @@
 //! Per-backend cache of what a write to a source must do: the TVIEWs
 //! reading it, their key queries, and prepared (kept) plans.
 //!
-//! Invalidation: a relcache callback marks the cache stale when any
-//! relation it knows about changes (in this or another session), or on a
-//! full reset.  The cache is only emptied at the start of an outermost
-//! maintenance run, never while a plan from it may be executing.
+//! Invalidation: every entry lists the relations it depends on.  A
+//! relcache invalidation of one of them (in this or another session, also
+//! from ANALYZE and VACUUM) only queues it; the entries depending on it are
+//! dropped when its catalog state really changed (`invalidation`,
+//! `fingerprint`).  This session's own TVIEW DDL empties the whole cache.
+//! Entries are only dropped at the start or end of an outermost
+//! maintenance run, never while a plan from them may be executing.
 //!
 //! Bounds: `pg_tviews.graph_cache_size` sources and
 //! `pg_tviews.prepared_stmt_cache_size` prepared statements; past either,
@@ -12,7 +15,10 @@
 //! plans, at that same safe point.
 
 mod edges;
+mod fingerprint;
+mod invalidation;
 mod lru;
+mod stack;
 pub mod stats;
 
 use std::cell::{Cell, OnceCell, RefCell};
@@ -25,7 +31,7 @@ use pgrx::PgSqlErrorCode;
 
 use pg_tviews_planner::statements::{self, Delta};
 use pg_tviews_planner::locks::{lock_plan, Hop};
-use pg_tviews_planner::{graph, plan, RelationName};
+use pg_tviews_planner::{plan, RelationName};
 use crate::sql_text::qualified as quote_qualified;
 
 use crate::catalog::{self, Tview};
@@ -38,6 +44,7 @@ use super::locks;
 
 use edges::edge_locks;
 use lru::Lru;
+use stack::{dependencies, set_stack_depths};
 use stats::{Cache, CacheStats};
 
 /// One TVIEW as maintained from one source.
@@ -90,7 +97,6 @@ impl Target {
         let cell = &self.key_plans[slot(delta)];
         stats::record(Cache::Plans, cell.get().is_some());
         cell.get_or_init(|| {
-            count_plans(1);
             KeptPlan::prepare(
                 &statements::key_statement(
                     &self.key_query,
@@ -125,7 +131,6 @@ impl Target {
         let cell = &self.edge_lock_plans.get(index)?[slot(delta)];
         stats::record(Cache::Plans, cell.get().is_some());
         Some(cell.get_or_init(|| {
-            count_plans(1);
             let locks: Vec<statements::EdgeLock> = self
                 .edge_locks
                 .iter()
@@ -148,6 +153,8 @@ pub struct SourceTargets {
     pub source_is_tview: bool,
     /// Each carries its stack level; the queue orders the writes.
     pub targets: Vec<Rc<Target>>,
+    /// The relations whose catalog state the entry was built from.
+    depends: Vec<pg_sys::Oid>,
 }
 
 /// The statements that write one TVIEW.
@@ -162,6 +169,8 @@ pub struct Writer {
     /// A digest of the view's rows among keys / of all of them.
     pub probe_keyed: KeptPlan,
     pub probe_all: KeptPlan,
+    /// The TVIEW's table and view.
+    depends: [pg_sys::Oid; 2],
 }
 
 impl Target {
@@ -182,19 +191,22 @@ const WRITER_PLANS: usize = 5;
 thread_local! {
     static SOURCES: RefCell<Lru<Rc<SourceTargets>>> = RefCell::new(Lru::new());
     static WRITERS: RefCell<Lru<Rc<Writer>>> = RefCell::new(Lru::new());
-    static KNOWN: RefCell<HashSet<pg_sys::Oid>> = RefCell::new(HashSet::new());
+    /// This session changed TVIEWs: empty everything at the next tidy.
     static STALE: Cell<bool> = const { Cell::new(false) };
-    static PLANS: Cell<usize> = const { Cell::new(0) };
 }
 
-fn count_plans(n: usize) {
-    PLANS.with(|p| p.set(p.get() + n));
+/// Prepared statements held.
+fn plan_count() -> usize {
+    SOURCES.with(|s| s.borrow().values().map(|st| st.plans()).sum::<usize>())
+        + WRITERS.with(|w| w.borrow().len()) * WRITER_PLANS
 }
 
-/// Empty the cache if it is stale, and give back its least recently used
-/// entries when over a bound (leaving room for one more); only safe when no
-/// maintenance is running in this backend.  Runs before and after each
-/// outermost maintenance run, so the bounds hold between statements.
+/// Drop the entries depending on relations whose catalog state changed,
+/// empty the cache when this session changed TVIEWs, and give back the
+/// least recently used entries when over a bound (leaving room for one
+/// more); only safe when no maintenance is running in this backend.  Runs
+/// before and after each outermost maintenance run, so the bounds hold
+/// between statements.
 pub fn tidy() {
     if crate::engine::is_maintaining() {
         return;
@@ -202,60 +214,87 @@ pub fn tidy() {
     if STALE.with(|s| s.replace(false)) {
         SOURCES.with(|s| s.borrow_mut().clear());
         WRITERS.with(|w| w.borrow_mut().clear());
-        KNOWN.with(|k| k.borrow_mut().clear());
-        PLANS.with(|p| p.set(0));
+        invalidation::clear();
         return;
+    }
+    let changed = invalidation::changed();
+    let mut evicted = !changed.is_empty();
+    if evicted {
+        SOURCES.with(|s| s.borrow_mut().retain(|st| !st.depends.iter().any(|r| changed.contains(r))));
+        WRITERS.with(|w| w.borrow_mut().retain(|wr| !wr.depends.iter().any(|r| changed.contains(r))));
+        invalidation::forget(&changed);
     }
     let graph_bound = guc::GRAPH_CACHE_SIZE.get().max(1) as usize;
     while SOURCES.with(|s| s.borrow().len()) >= graph_bound {
-        evict_source();
+        SOURCES.with(|s| s.borrow_mut().pop_oldest());
+        evicted = true;
     }
     let plan_bound = guc::PREPARED_STMT_CACHE_SIZE.get().max(1) as usize;
-    while PLANS.with(|p| p.get()) >= plan_bound {
+    while plan_count() >= plan_bound {
         let source_age = SOURCES.with(|s| s.borrow().oldest_use());
         let writer_age = WRITERS.with(|w| w.borrow().oldest_use());
-        match (source_age, writer_age) {
-            (Some(s), Some(w)) if w < s => evict_writer(),
-            (Some(_), _) => evict_source(),
-            (None, Some(_)) => evict_writer(),
-            (None, None) => {
-                PLANS.with(|p| p.set(0));
-            }
+        let evict_writer = match (source_age, writer_age) {
+            (Some(s), Some(w)) => w < s,
+            (Some(_), None) => false,
+            (None, Some(_)) => true,
+            (None, None) => break,
+        };
+        if evict_writer {
+            WRITERS.with(|w| w.borrow_mut().pop_oldest());
+        } else {
+            SOURCES.with(|s| s.borrow_mut().pop_oldest());
         }
+        evicted = true;
     }
-}
-
-fn evict_source() {
-    if let Some(gone) = SOURCES.with(|s| s.borrow_mut().pop_oldest()) {
-        PLANS.with(|p| p.set(p.get().saturating_sub(gone.plans())));
-    }
-}
-
-fn evict_writer() {
-    if WRITERS.with(|w| w.borrow_mut().pop_oldest()).is_some() {
-        PLANS.with(|p| p.set(p.get().saturating_sub(WRITER_PLANS)));
+    if evicted {
+        let depended_on: HashSet<pg_sys::Oid> = SOURCES
+            .with(|s| s.borrow().values().flat_map(|st| st.depends.clone()).collect::<Vec<_>>())
+            .into_iter()
+            .chain(WRITERS.with(|w| w.borrow().values().flat_map(|wr| wr.depends).collect::<Vec<_>>()))
+            .collect();
+        invalidation::retain(&depended_on);
     }
 }
 
 /// The TVIEWs a write to `source` must maintain.
 pub fn targets_for(source: pg_sys::Oid) -> Rc<SourceTargets> {
     tidy();
-    // Stale while maintenance runs (a lock this run waited for let in the
-    // invalidation of a concurrent DROP or CREATE): the entries may name
-    // relations that are gone, and cannot be emptied yet.  Build this one
-    // afresh and keep it out of the cache, which the next tidy empties.
-    let bypass = STALE.with(Cell::get);
-    let found = if bypass { None } else { SOURCES.with(|s| s.borrow_mut().get(source)) };
+    // Stale while maintenance runs (this session changed TVIEWs, or a lock
+    // this run waited for let in the invalidation of a concurrent DROP or
+    // ALTER): the entries may name relations that are gone, and cannot be
+    // dropped yet.  Build this one afresh and keep it out of the cache;
+    // the next tidy drops the stale entries.
+    let mut bypass = STALE.with(Cell::get);
+    let mut found = if bypass { None } else { SOURCES.with(|s| s.borrow_mut().get(source)) };
+    if let Some(entry) = &found {
+        if crate::engine::is_maintaining() && invalidation::any_pending() {
+            let changed = invalidation::changed();
+            if entry.depends.iter().any(|r| changed.contains(r)) {
+                found = None;
+                bypass = true;
+            }
+            invalidation::requeue(&changed);
+        }
+    }
     stats::record(Cache::Graph, found.is_some());
     if let Some(found) = found {
         return found;
     }
+    // The fingerprints of what the entry depends on are taken before the
+    // catalog is read for it (see `invalidation`), so the TVIEWs reading
+    // the source are looked up twice.
+    if !bypass {
+        invalidation::take_missing(&dependencies(source, &catalog::readers_of(source), &catalog::all()));
+    }
+    let all = catalog::all();
+    let readers = catalog::readers_of(source);
+    let mut depends = dependencies(source, &readers, &all);
     let (schema, name) = relation_name(source);
     let relation = RelationName { schema, name };
     let source_key = crate::pg::primary_key_columns(source);
     let source_sql = quote_qualified(&relation.schema, &relation.name);
     let mut targets = Vec::new();
-    for tview in catalog::readers_of(source) {
+    for tview in readers {
         check_snapshot_sees(&tview);
         let canonical = canonical_viewdef(tview.view_oid);
         let tview_plan = plan(&canonical, &tview.key_column).unwrap_or_else(|e| raise_plan(&tview.entity, &canonical, e));
@@ -271,8 +310,7 @@ pub fn targets_for(source: pg_sys::Oid) -> Rc<SourceTargets> {
         let tview_lock = locks::tview_lock(tview.table_oid);
         let (edge_locks, read) = edge_locks(&relation, &source_locks, tview_lock);
         let levels: Vec<usize> = edge_locks.iter().map(|l| l.level).collect::<BTreeSet<_>>().into_iter().collect();
-        remember(&[tview.table_oid, tview.view_oid, source]);
-        remember(&read);
+        depends.extend(read);
         targets.push(Rc::new(Target {
             tview,
             stack_depth: 0,
@@ -290,17 +328,24 @@ pub fn targets_for(source: pg_sys::Oid) -> Rc<SourceTargets> {
             key_plans: Default::default(),
         }));
     }
-    set_stack_depths(&mut targets);
+    set_stack_depths(&mut targets, &all);
     // Every run takes its locks TVIEW by TVIEW in this order, and cascades
     // go up the stack, so two runs never wait for each other's locks in
     // opposite orders.
     targets.sort_by_key(|t| (t.stack_depth, t.tview.table_oid.to_u32()));
+    depends.sort_unstable_by_key(|r| r.to_u32());
+    depends.dedup();
     let found = Rc::new(SourceTargets {
-        source_is_tview: catalog::by_table(source).is_some(),
+        source_is_tview: all.iter().any(|t| t.table_oid == source),
         targets,
+        depends,
     });
-    if !bypass {
+    // Relations the planner named only now have no fingerprint older than
+    // what was read: take them for the next build, keep this one out.
+    if !bypass && invalidation::all_known(&found.depends) {
         SOURCES.with(|s| s.borrow_mut().insert(source, found.clone()));
+    } else if !bypass {
+        invalidation::take_missing(&found.depends);
     }
     found
 }
@@ -332,28 +377,6 @@ fn check_snapshot_sees(tview: &Tview) {
     }
 }
 
-/// How high each TVIEW sits in its stack; lower ones are written first.
-fn set_stack_depths(targets: &mut [Rc<Target>]) {
-    let all = catalog::all();
-    let graph: graph::Graph = all
-        .iter()
-        .map(|t| {
-            let reads = t
-                .dependencies
-                .iter()
-                .filter(|d| all.iter().any(|o| o.table_oid == **d))
-                .map(|d| d.to_u32().to_string())
-                .collect();
-            (t.table_oid.to_u32().to_string(), reads)
-        })
-        .collect();
-    for target in targets.iter_mut() {
-        if let Some(t) = Rc::get_mut(target) {
-            t.stack_depth = graph::depth(&graph, &t.tview.table_oid.to_u32().to_string()).unwrap_or(1);
-        }
-    }
-}
-
 /// The writing statements of a TVIEW, prepared on first use.
 pub fn writer_for(tview: &Tview) -> Rc<Writer> {
     let found = WRITERS.with(|w| w.borrow_mut().get(tview.table_oid));
@@ -361,6 +384,11 @@ pub fn writer_for(tview: &Tview) -> Rc<Writer> {
     if let Some(found) = found {
         return found;
     }
+    // Fingerprints first, then the catalog (see `invalidation`): the TVIEW
+    // is read again after them.  Gone meanwhile: built, not kept.
+    invalidation::take_missing(&[tview.table_oid, tview.view_oid]);
+    let fresh = catalog::by_table(tview.table_oid);
+    let tview = fresh.as_ref().unwrap_or(tview);
     let columns = table_columns(tview.table_oid);
     let key_array_type = Spi::get_one_with_args::<pg_sys::Oid>(
         "SELECT t.typarray FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid \
@@ -377,7 +405,6 @@ pub fn writer_for(tview: &Tview) -> Rc<Writer> {
         key: &tview.key_column,
         columns: &columns,
     };
-    count_plans(WRITER_PLANS);
     let writer = Rc::new(Writer {
         merge_keys: KeptPlan::prepare(
             "SELECT ks, pg_catalog.cardinality(ks) FROM (SELECT pg_catalog.array_agg(DISTINCT k) AS ks \
@@ -388,9 +415,11 @@ pub fn writer_for(tview: &Tview) -> Rc<Writer> {
         refresh_all: KeptPlan::prepare(&statements::refresh_all(&target), &[]),
         probe_keyed: KeptPlan::prepare(&statements::probe(&target, true), &[key_array_type]),
         probe_all: KeptPlan::prepare(&statements::probe(&target, false), &[]),
+        depends: [tview.table_oid, tview.view_oid],
     });
-    remember(&[tview.table_oid, tview.view_oid]);
-    WRITERS.with(|w| w.borrow_mut().insert(tview.table_oid, writer.clone()));
+    if fresh.is_some() && invalidation::all_known(&writer.depends) {
+        WRITERS.with(|w| w.borrow_mut().insert(tview.table_oid, writer.clone()));
+    }
     writer
 }
 
@@ -411,10 +440,6 @@ pub fn table_columns(table: pg_sys::Oid) -> Vec<String> {
     .unwrap_or_else(|e| raise(PgSqlErrorCode::ERRCODE_INTERNAL_ERROR, format!("{e}")))
 }
 
-fn remember(oids: &[pg_sys::Oid]) {
-    KNOWN.with(|k| k.borrow_mut().extend(oids.iter().copied()));
-}
-
 /// Tell every backend (this one at the next command) that maintenance of
 /// these relations changed.
 pub fn invalidate(relations: &[pg_sys::Oid]) {
@@ -431,18 +456,8 @@ pub fn invalidate_all() {
     STALE.with(|s| s.set(true));
 }
 
-#[pg_guard]
-unsafe extern "C-unwind" fn on_relcache_invalidation(_arg: pg_sys::Datum, relid: pg_sys::Oid) {
-    let relevant = relid == pg_sys::InvalidOid
-        || KNOWN.with(|k| k.try_borrow().map(|k| k.contains(&relid)).unwrap_or(true));
-    if relevant {
-        STALE.with(|s| s.set(true));
-    }
-}
-
 pub fn register_invalidation_callback() {
-    // SAFETY: registered once per backend from _PG_init.
-    unsafe { pg_sys::CacheRegisterRelcacheCallback(Some(on_relcache_invalidation), pg_sys::Datum::from(0)) };
+    invalidation::register_callback();
 }
 
 /// This backend's caches: entries, bounds, hits, misses, estimated bytes.
@@ -470,7 +485,7 @@ pub fn report() -> Vec<CacheStats> {
     };
     vec![
         row("dependency graph", Cache::Graph, sources, guc::GRAPH_CACHE_SIZE.get(), query_bytes as i64),
-        row("statement plans", Cache::Plans, PLANS.with(|p| p.get()), guc::PREPARED_STMT_CACHE_SIZE.get(), plan_bytes),
+        row("statement plans", Cache::Plans, plan_count(), guc::PREPARED_STMT_CACHE_SIZE.get(), plan_bytes),
         row(
             "metadata",
             Cache::Metadata,
