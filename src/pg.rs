@@ -18,6 +18,19 @@ pub fn cstring(s: &str) -> CString {
     })
 }
 
+/// The texts of the String nodes of a parse-tree list (a qualified name, a
+/// list of schema names); other nodes are skipped.
+///
+/// # Safety
+/// `list` is null or a valid List of nodes.
+pub unsafe fn string_nodes(list: *mut pg_sys::List) -> Vec<String> {
+    pgrx::PgList::<pg_sys::Node>::from_pg(list)
+        .iter_ptr()
+        .filter(|n| !n.is_null() && (**n).type_ == pg_sys::NodeTag::T_String)
+        .map(|n| CStr::from_ptr((*n.cast::<pg_sys::String>()).sval).to_string_lossy().into_owned())
+        .collect()
+}
+
 /// Settings changed for the lifetime of this value, restored on drop and,
 /// should an ERROR unwind past us, by transaction or subtransaction abort.
 pub struct SettingsScope {

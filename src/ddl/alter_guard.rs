@@ -116,7 +116,7 @@ fn running_own_script() -> bool {
 /// table), with their inheritance parents and children (an INHERIT or
 /// ATTACH changes both ends) and the tables their foreign keys reference.
 fn touched_relations() -> Vec<pg_sys::Oid> {
-    oids(
+    crate::ops::query::oids(
         "WITH touched AS (SELECT CASE \
              WHEN c.classid = 'pg_catalog.pg_class'::pg_catalog.regclass THEN coalesce( \
                   (SELECT i.indrelid FROM pg_catalog.pg_index i WHERE i.indexrelid = c.objid), c.objid) \
@@ -134,11 +134,8 @@ fn touched_relations() -> Vec<pg_sys::Oid> {
              UNION SELECT k.confrelid FROM pg_catalog.pg_constraint k JOIN touched t ON k.conrelid = t.rel \
                    WHERE k.contype = 'f') x \
          WHERE r IS NOT NULL",
+        &[],
     )
-}
-
-fn oids(sql: &str) -> Vec<pg_sys::Oid> {
-    Spi::get_one::<Vec<pg_sys::Oid>>(sql).ok().flatten().unwrap_or_default()
 }
 
 fn check(tag: &str, relations: &[pg_sys::Oid], replaces_view: bool, lost: Option<&Lost>) {

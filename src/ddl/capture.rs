@@ -112,16 +112,14 @@ fn set_modes(ext: &crate::sql_text::Ext) -> Vec<(u32, Mode)> {
 /// The plain tables subscriptions of this database write (a partitioned
 /// one takes no capture mode: see `check_capturable`).
 pub fn subscribed() -> Vec<u32> {
-    Spi::get_one::<Vec<pg_sys::Oid>>(
+    crate::ops::query::oids(
         "SELECT pg_catalog.array_agg(DISTINCT r.srrelid) FROM pg_catalog.pg_subscription_rel r \
          JOIN pg_catalog.pg_class c ON c.oid = r.srrelid WHERE c.relkind = 'r'",
+        &[],
     )
-        .ok()
-        .flatten()
-        .unwrap_or_default()
-        .into_iter()
-        .map(|o| o.to_u32())
-        .collect()
+    .into_iter()
+    .map(|o| o.to_u32())
+    .collect()
 }
 
 /// Set how the writes to `source` reach maintenance (see the module

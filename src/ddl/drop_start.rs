@@ -70,21 +70,14 @@ pub unsafe extern "C-unwind" fn pg_tviews_on_drop_start(fcinfo: pg_sys::Function
 /// # Safety
 /// `objects` is a DropStmt's list of schema names (String nodes).
 unsafe fn relations_of_schemas(objects: *mut pg_sys::List) -> BTreeSet<u32> {
-    let schemas: Vec<String> = pgrx::PgList::<pg_sys::Node>::from_pg(objects)
-        .iter_ptr()
-        .filter(|n| !n.is_null() && (**n).type_ == pg_sys::NodeTag::T_String)
-        .map(|n| std::ffi::CStr::from_ptr((*n.cast::<pg_sys::String>()).sval).to_string_lossy().into_owned())
-        .collect();
-    Spi::get_one_with_args::<Vec<pg_sys::Oid>>(
+    let schemas = crate::pg::string_nodes(objects);
+    crate::ops::query::oids(
         "SELECT pg_catalog.array_agg(c.oid) FROM pg_catalog.pg_class c \
          JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
          WHERE n.nspname = ANY ($1) AND pg_catalog.pg_has_role(n.nspowner, 'USAGE') \
            AND c.relkind IN ('r', 'p', 'v', 'm', 'f')",
         &[schemas.into()],
     )
-    .ok()
-    .flatten()
-    .unwrap_or_default()
     .into_iter()
     .map(|o| o.to_u32())
     .collect()

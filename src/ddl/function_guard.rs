@@ -57,13 +57,7 @@ pub fn changed_functions() -> HashSet<u32> {
 
 /// The oids of the one array `sql` returns.
 fn oid_set(sql: &str, args: &[pgrx::datum::DatumWithOid]) -> HashSet<u32> {
-    Spi::get_one_with_args::<Vec<pg_sys::Oid>>(sql, args)
-        .ok()
-        .flatten()
-        .unwrap_or_default()
-        .into_iter()
-        .map(|f| f.to_u32())
-        .collect()
+    crate::ops::query::oids(sql, args).into_iter().map(|f| f.to_u32()).collect()
 }
 
 /// The commands that can take a function out of reach of its name.
@@ -106,9 +100,11 @@ fn gone(functions: &HashSet<u32>) -> HashSet<u32> {
 /// `changed`, or ran one before the command (`before`) that it altered
 /// or dropped.
 pub fn check(tag: &str, changed: &HashSet<u32>, before: &HashMap<pg_sys::Oid, HashSet<u32>>) {
+    // The functions the command dropped, among all that were reached.
+    let dropped = if before.is_empty() { HashSet::new() } else { gone(&before.values().flatten().copied().collect()) };
     for t in catalog::all() {
         let (reached, verdict) = walk(t.view_oid);
-        let lost = before.get(&t.table_oid).is_some_and(|was| !was.is_disjoint(changed) || !gone(was).is_empty());
+        let lost = before.get(&t.table_oid).is_some_and(|was| !was.is_disjoint(changed) || !was.is_disjoint(&dropped));
         if reached.is_disjoint(changed) && !lost {
             continue;
         }

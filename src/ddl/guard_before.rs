@@ -55,15 +55,13 @@ pub fn remember() {
         Ok::<_, pgrx::spi::SpiError>(out)
     })
     .unwrap_or_default();
-    let keyed = Spi::get_one::<Vec<pg_sys::Oid>>(&catalog::ext_schema().sql(&[
+    let keyed_sql = catalog::ext_schema().sql(&[
         "SELECT pg_catalog.array_agg(m.table_oid::pg_catalog.oid) FROM @extschema@.pg_tview_meta m \
          WHERE (SELECT pg_catalog.array_agg(a.attname::text) FROM pg_catalog.pg_index i \
                   JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey) \
                  WHERE i.indrelid = m.table_oid AND i.indisprimary) = ARRAY[m.key_column::text]",
-    ]))
-    .ok()
-    .flatten()
-    .unwrap_or_default();
+    ]);
+    let keyed = crate::ops::query::oids(&keyed_sql, &[]);
     BEFORE.with(|b| {
         let mut stack = b.borrow_mut();
         stack.retain(|s| s.transaction == now);

@@ -18,13 +18,13 @@
 //! (docs/limits.md).
 
 use std::cell::RefCell;
-use std::ffi::CStr;
 
 use pgrx::pg_sys;
 use pgrx::prelude::*;
 use pgrx::PgList;
 
 use crate::catalog;
+use crate::ops::query::oids;
 use crate::sql_text::qualified;
 
 thread_local! {
@@ -49,11 +49,7 @@ pub unsafe fn remember_drop(tree: *mut pg_sys::Node) {
     let mut tables = Vec::new();
     for object in PgList::<pg_sys::Node>::from_pg((*drop).objects).iter_ptr() {
         // [schema.]table.policy: every name but the last is the table's.
-        let mut parts: Vec<String> = PgList::<pg_sys::Node>::from_pg(object.cast())
-            .iter_ptr()
-            .filter(|n| !n.is_null() && (**n).type_ == pg_sys::NodeTag::T_String)
-            .map(|n| CStr::from_ptr((*n.cast::<pg_sys::String>()).sval).to_string_lossy().into_owned())
-            .collect();
+        let mut parts = crate::pg::string_nodes(object.cast());
         parts.pop();
         if let Some(table) = resolve(&parts) {
             tables.push(table);
@@ -86,23 +82,19 @@ pub unsafe fn changed_tables(tag: &str, tree: *mut pg_sys::Node) -> Vec<pg_sys::
     let mut tables = DROPPED_ON.with(|d| std::mem::take(&mut *d.borrow_mut()));
     match tag {
         "CREATE POLICY" | "ALTER POLICY" => tables.extend(
-            Spi::get_one::<Vec<pg_sys::Oid>>(
+            oids(
                 "SELECT pg_catalog.array_agg(DISTINCT p.polrelid) FROM pg_catalog.pg_event_trigger_ddl_commands() c \
                  JOIN pg_catalog.pg_policy p ON p.oid = c.objid \
                  WHERE c.classid = 'pg_catalog.pg_policy'::pg_catalog.regclass",
-            )
-            .ok()
-            .flatten()
-            .unwrap_or_default(),
+                &[],
+            ),
         ),
         "ALTER TABLE" | "ALTER VIEW" if changes_row_security_or_owner(tree) => tables.extend(
-            Spi::get_one::<Vec<pg_sys::Oid>>(
+            oids(
                 "SELECT pg_catalog.array_agg(DISTINCT c.objid) FROM pg_catalog.pg_event_trigger_ddl_commands() c \
                  WHERE c.classid = 'pg_catalog.pg_class'::pg_catalog.regclass",
-            )
-            .ok()
-            .flatten()
-            .unwrap_or_default(),
+                &[],
+            ),
         ),
         _ => {}
     }

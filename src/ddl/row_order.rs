@@ -174,11 +174,10 @@ unsafe fn aggregate_problem(walk: &mut Walk, aggref: *mut pg_sys::Aggref) -> Opt
     if !sensitive {
         return None;
     }
-    let level = walk.queries.len().checked_sub(1 + a.agglevelsup as usize)?;
     if a.agglevelsup > 0 {
         return Some(format!("{name} aggregates the rows of an outer query inside a subquery"));
     }
-    let query = walk.queries[level];
+    let query = *walk.queries.last()?;
     let ordered = sort_refs(a.aggorder);
     if ordered.is_empty() {
         return Some(format!("{name} without ORDER BY depends on the order rows are read in"));

@@ -19,7 +19,7 @@ use crate::catalog;
 /// the relations it reports (ADD / RENAME / DROP / ALTER ATTRIBUTE name
 /// the composite type's pg_class entry).
 pub fn changed_types() -> Vec<pg_sys::Oid> {
-    Spi::get_one::<Vec<pg_sys::Oid>>(
+    crate::ops::query::oids(
         "SELECT pg_catalog.array_agg(DISTINCT t) FROM ( \
              SELECT CASE \
                  WHEN c.classid = 'pg_catalog.pg_type'::pg_catalog.regclass THEN c.objid \
@@ -27,10 +27,8 @@ pub fn changed_types() -> Vec<pg_sys::Oid> {
                       (SELECT r.reltype FROM pg_catalog.pg_class r WHERE r.oid = c.objid) \
              END AS t FROM pg_catalog.pg_event_trigger_ddl_commands() c) x \
          WHERE t IS NOT NULL AND t <> 0",
+        &[],
     )
-    .ok()
-    .flatten()
-    .unwrap_or_default()
 }
 
 /// Does the definition of the TVIEW (view `view`, table `table`) reach one

@@ -27,6 +27,12 @@ pub fn rows<T>(
     .unwrap_or_else(|e| raise(PgSqlErrorCode::ERRCODE_INTERNAL_ERROR, format!("could not read {what}: {e}")))
 }
 
+/// The oids of the one array `sql` returns (none when it returns NULL:
+/// `array_agg` over no rows).
+pub fn oids(sql: &str, args: &[DatumWithOid]) -> Vec<pgrx::pg_sys::Oid> {
+    Spi::get_one_with_args::<Vec<pgrx::pg_sys::Oid>>(sql, args).ok().flatten().unwrap_or_default()
+}
+
 /// A text column, empty when NULL.
 pub fn text(row: &SpiHeapTupleData, column: usize) -> SpiResult<String> {
     Ok(row.get::<String>(column)?.unwrap_or_default())
