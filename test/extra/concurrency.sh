@@ -91,7 +91,7 @@ run() {
     d0="$(deadlocks)"
     PGOPTIONS="-c default_transaction_isolation=${iso// /\\ } -c lock_timeout=60s -c deadlock_timeout=20ms" \
         "$PGBIN/pgbench" -n "${connect[@]}" -d "$DB" -f "$DIR/$script" -c "$CLIENTS" -j "$CLIENTS" \
-        -t "$txns" --random-seed="$SEED" --max-tries=100 \
+        -t "$txns" --random-seed="$SEED" --max-tries=100 --failures-detailed --verbose-errors \
         -D nusers=6 -D nposts=30 -D ncomments=80 -D deferred_pct="$pct" >"$log" 2>&1 || rc=$?
     d1="$(deadlocks)"
     echo "  $name: deadlocks detected: $((d1 - d0))"
@@ -118,7 +118,7 @@ run_mixed_async() {
     for mode in async immediate; do
         PGOPTIONS="-c pg_tviews.refresh_mode=$mode -c lock_timeout=60s -c deadlock_timeout=20ms" \
             "$PGBIN/pgbench" -n -d "$DB" -f "$DIR/writes.pgbench" -c "$half" -j "$half" \
-            -t "$TXNS" --random-seed="$SEED" --max-tries=100 \
+            -t "$TXNS" --random-seed="$SEED" --max-tries=100 --failures-detailed --verbose-errors \
             -D nusers=6 -D nposts=30 -D ncomments=80 -D deferred_pct=0 >"$WORK/$name-$mode.log" 2>&1 &
         pids+=($!)
     done

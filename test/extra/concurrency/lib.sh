@@ -39,6 +39,7 @@ pgbench_result() {
         ok "$1: $4"
     else
         fail "$1: pgbench exit $3, failed transactions ${nfail:-?}"
-        grep -m 5 -E 'aborted|ERROR|error' "$2" | sed 's/^/    /'
+        # a transaction given up after its retries, or a client aborted; then any error
+        { grep -E 'exceeded|aborted|failed' "$2"; grep -E 'ERROR|error' "$2"; } | head -n 5 | sed 's/^/    /'
     fi
 }
