@@ -2,8 +2,9 @@
 # bench.sh - the pg_tviews benchmark (protocol: ../shared/BENCHMARKS.md, method:
 # docs/benchmarks.md). Bootstraps, installs a release build, starts a throw-away
 # cluster with fixed settings, loads the seeded data set (bench/sql/setup.sql),
-# runs scenarios S1-S12, the reads R1-R3 and the plan cache under ANALYZE
-# (S1an, S8an) with pgbench custom scripts (bench/pgbench/) interleaving
+# runs scenarios S1-S12, the reads R1-R3, the plan cache under ANALYZE
+# (S1an, S8an) and the scenarios of docs/performance.md (I1, I2, R4, R5, W1,
+# M1, P1, P2: bench/perf.sh) with pgbench custom scripts (bench/pgbench/) interleaving
 # pg_tviews with its baselines (A B A B ...), among them the oracle (the
 # write + the minimal recompute, bench/sql/oracle.sql) and, where installed,
 # pg_ivm on the same view, and prints one table of medians and ratios, also
@@ -23,6 +24,7 @@ set -euo pipefail
 . "$(dirname "$0")/common.sh"
 . "$(dirname "$0")/cluster.sh"
 cd "$REPO_ROOT"
+. bench/perf.sh
 
 SCALE="${SCALE:-1}"
 if [ -n "${QUICK:-}" ] && [ "${QUICK}" != 0 ]; then
@@ -34,7 +36,7 @@ else
 fi
 WARMUP=5   # transactions per connection before measuring: plans prepared, caches built
 BENCH_OUT="${BENCH_OUT:-$REPO_ROOT/bench/results/latest.md}"
-ONLY="${ONLY:-S1 S2 S3 S4 S5 S6 S7 S8 S9 S10 S11 S12 S14 R1 R2 R3 S1an S8an async}"
+ONLY="${ONLY:-S1 S2 S3 S4 S5 S6 S7 S8 S9 S10 S11 S12 S14 R1 R2 R3 S1an S8an I1 I2 R4 R5 W1 M1 P1 P2 async}"
 # sizes of the data set; awk so that SCALE may be fractional
 read -r NUSERS NPOSTS NCOMMENTS < <(awk -v s="$SCALE" 'BEGIN {
     printf "%d %d %d\n", 10000 * s, 100000 * s, 300000 * s }')
@@ -90,13 +92,14 @@ record() {
 
 # Sum of the latencies (ms) pgbench -r reports for the SQL statements of the
 # measured part of a script: after "\else" when the script has a warm-up
-# branch, without BEGIN/ROLLBACK, which only exist to undo the write.
+# branch, without BEGIN/ROLLBACK, which only exist to undo the write;
+# MEASURE_COMMIT=1 counts COMMIT (a transaction whose maintenance runs there).
 measured_latency() {
-    awk '/^statement latencies/ { on = 1; next }
+    awk -v commit="${MEASURE_COMMIT:-}" '/^statement latencies/ { on = 1; next }
          !on || NF < 3 { next }
          { text = $0; sub(/^ *[0-9.]+ +[0-9]+ +/, "", text) }
          text ~ /^\\else/ { sum = 0; next }
-         text ~ /^\\/ || text ~ /^(BEGIN|ROLLBACK|COMMIT|END)/ { next }
+         text ~ /^\\/ || text ~ /^(BEGIN|ROLLBACK|END)/ || (!commit && text ~ /^COMMIT/) { next }
          { sum += $1; n++ }
          END { if (!n) exit 1; printf "%.4f\n", sum }'
 }
@@ -135,10 +138,12 @@ latency() {
     printf '    %-6s %-14s rep %d  %10.3f ms\n' "$scenario" "$variant" "$rep" "$value"
 }
 
-# throughput SCENARIO VARIANT REP SCHEMA SCRIPT CLIENTS: tps over S8_SECONDS.
+# throughput SCENARIO VARIANT REP SCHEMA SCRIPT CLIENTS [PGOPTIONS...]: tps
+# over S8_SECONDS.
 throughput() {
     local scenario="$1" variant="$2" rep="$3" schema="$4" script="$5" clients="$6" out value
-    out="$(PGOPTIONS="-c search_path=$schema,public" "$PGBIN/pgbench" -n -M prepared \
+    shift 6
+    out="$(PGOPTIONS="-c search_path=$schema,public $*" "$PGBIN/pgbench" -n -M prepared \
         -c "$clients" -j "$clients" -T "$S8_SECONDS" "${PGBENCH_VARS[@]}" -f "$script" 2>&1)" \
         || { echo "$out" >&2; die "pgbench failed: $scenario $variant"; }
     value="$(awk '/^tps = / { print $3 }' <<<"$out")"
@@ -357,7 +362,8 @@ run_ivm() {
 # documents computed by the view at read time (tv.v_post; R3: tv.r_feed, the
 # feed cards of v_post), tps at 2 clients over S8_SECONDS. R2 reads through
 # an index on tv_post(fk_user), created here and dropped afterwards so that
-# the write scenarios never maintain it.
+# the write scenarios never maintain it; R2 also runs with index scans off
+# (variant no_index: what the same read costs without that index).
 run_reads() {
     local r rep
     want R1 || want R2 || want R3 || return 0
@@ -368,6 +374,9 @@ run_reads() {
         for rep in $(seq 1 "$REPS"); do
             throughput "$r" tv "$rep" tv "$B/${r,,}_tv.pgbench" 2
             throughput "$r" view "$rep" tv "$B/${r,,}_view.pgbench" 2
+            if [ "$r" = R2 ] && [ "$rep" -le "$PERF_REPS" ]; then
+                S8_SECONDS="$PERF_SECONDS" throughput R2 no_index "$rep" tv "$B/r2_tv.pgbench" 2 $NO_INDEX_SCANS
+            fi
         done
     done
     psql_q -c "DROP INDEX tv.bench_tv_post_fk_user"
@@ -451,7 +460,7 @@ facts() {
         -v os="$(. /etc/os-release && echo "$PRETTY_NAME") $(uname -r)" \
         -v load="$(cut -d' ' -f1-3 /proc/loadavg)" \
         -v build="$BUILD_NOTE of pg_tviews at $commit$dirty" \
-        -v mode="$MODE: SCALE=$SCALE, $REPS repetitions, $TX transactions per run for single-row scenarios ($TX_FANOUT for S2/S4, $TX_BULK for S5), S8 ${S8_SECONDS}s per run, S12 on $S12_ROWS rows and $S12_UPDATES single-row updates" \
+        -v mode="$MODE: SCALE=$SCALE, $REPS repetitions, $TX transactions per run for single-row scenarios ($TX_FANOUT for S2/S4, $TX_BULK for S5), S8 ${S8_SECONDS}s per run, S12 on $S12_ROWS rows and $S12_UPDATES single-row updates; the scenarios of docs/performance.md (bench/perf.sh): $PERF_REPS repetitions, ${PERF_SECONDS}s per read run, $PERF_TX transactions per run ($PERF_TX_FANOUT for I1, $TX_BULK for P1)" \
         -v ivm="$HAS_IVM" <<'SQL'
 INSERT INTO bench.facts VALUES
     ('cores', :'cores'), ('cpu', :'cpu'), ('memory', :'mem'), ('os', :'os'),
@@ -518,9 +527,13 @@ run_ivm
 run_reads
 want S1an && run_plan_cache S1an
 want S8an && run_plan_cache S8an
+run_index_maintenance
+run_read_indexes
+want M1 && run_plan_memory
 # S14 runs on two clusters of its own and writes bench/results/replica.md
 want S14 && QUICK="${QUICK:-}" REPS="$REPS" bench/replica.sh
 
+run_practices
 want async && run_async
 
 mkdir -p "$(dirname "$BENCH_OUT")"

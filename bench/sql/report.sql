@@ -52,7 +52,19 @@ INSERT INTO cmp VALUES
  (121, 'S12', 'UPDATE 10,000 rows of the big table', 'S12update', 'tv', 'plain', 'lower', 'completes', NULL, NULL),
  (130, 'R1',  'read one post document by key (tps, 2 clients)', 'R1', 'tv', 'view', 'higher', 'report', NULL, NULL),
  (131, 'R2',  'read the ~10 post documents of one user (tps, 2 clients)', 'R2', 'tv', 'view', 'higher', 'report', NULL, NULL),
- (132, 'R3',  'read a page of 50 feed cards by key (tps, 2 clients)', 'R3', 'tv', 'view', 'higher', 'report', NULL, NULL);
+ (132, 'R3',  'read a page of 50 feed cards by key (tps, 2 clients)', 'R3', 'tv', 'view', 'higher', 'report', NULL, NULL),
+ -- docs/performance.md (bench/perf.sh)
+ (133, 'R2',  'R2 with its index on tv_post(fk_user) vs index scans off', 'R2', 'tv', 'no_index', 'higher', 'report', NULL, NULL),
+ (134, 'R4',  'the ~10 post documents of one author by data @> (GIN jsonb_path_ops vs index scans off; tps, 2 clients)', 'R4', 'indexed', 'no_index', 'higher', 'report', NULL, NULL),
+ (135, 'R5',  'one post document by data->>''title'' (expression index vs index scans off; tps, 2 clients)', 'R5', 'indexed', 'no_index', 'higher', 'report', NULL, NULL),
+ (140, 'I1',  'S2 (rename one user) without the index on tb_post(fk_user) vs with', 'I1', 'no_index', 'indexed', 'lower', 'report', NULL, NULL),
+ (141, 'I2',  'S1 (update one post) without the index on tb_comment(fk_post) vs with', 'I2', 'no_index', 'indexed', 'lower', 'report', NULL, NULL),
+ (142, 'W1',  'S1 with the read-side indexes of R2, R4, R5 on tv_post vs without', 'W1', 'read_indexes', 'no_read_indexes', 'lower', 'report', NULL, NULL),
+ (150, 'P1',  'UPDATE 100 posts, committed: 100 statements vs one statement', 'P1', 'statements_100', 'one_statement', 'lower', 'report', NULL, NULL),
+ (151, 'P1',  '100 statements in deferred mode vs one statement', 'P1', 'statements_100_deferred', 'one_statement', 'lower', 'report', NULL, NULL),
+ (152, 'P1',  '100 statements: deferred vs immediate', 'P1', 'statements_100_deferred', 'statements_100', 'lower', 'report', NULL, NULL),
+ (160, 'P2',  'one post written by 3 statements of a committed transaction: deferred vs immediate', 'P2', 'deferred', 'immediate', 'lower', 'report', NULL, NULL),
+ (161, 'P2',  '', 'P2', 'immediate', 'plain', 'lower', 'report', NULL, NULL);
 
 CREATE TEMP TABLE stats AS
 WITH pairs AS (
@@ -146,6 +158,26 @@ SELECT format('| %s | maintenance cache misses per 1,000 writes under ANALYZE ev
               scenario, pg_temp.num(percentile_cont(0.5) WITHIN GROUP (ORDER BY value)),
               pg_temp.num(min(value)), pg_temp.num(max(value)))
   FROM bench.runs WHERE variant = 'misses' GROUP BY scenario ORDER BY scenario;
+-- Ibuild: the read-side indexes' build times (bench/perf.sh, before R4, and before each W1 repetition)
+SELECT format('| Ibuild | CREATE INDEX on tv_post (%s rows): btree fk_user %s, GIN jsonb_path_ops on data %s, expression data->>''title'' %s | — | — | — | report | — | — |',
+              (SELECT count(*) FROM tv.tv_post),
+              pg_temp.spread(percentile_cont(0.5) WITHIN GROUP (ORDER BY value) FILTER (WHERE variant = 'btree'),
+                             min(value) FILTER (WHERE variant = 'btree'), max(value) FILTER (WHERE variant = 'btree'), 'ms'),
+              pg_temp.spread(percentile_cont(0.5) WITHIN GROUP (ORDER BY value) FILTER (WHERE variant = 'gin'),
+                             min(value) FILTER (WHERE variant = 'gin'), max(value) FILTER (WHERE variant = 'gin'), 'ms'),
+              pg_temp.spread(percentile_cont(0.5) WITHIN GROUP (ORDER BY value) FILTER (WHERE variant = 'expression'),
+                             min(value) FILTER (WHERE variant = 'expression'), max(value) FILTER (WHERE variant = 'expression'), 'ms'))
+  FROM bench.runs WHERE scenario = 'Ibuild' HAVING count(*) > 0;
+-- M1: one run, figures recorded by bench/sql/plan_memory.sql
+SELECT format('| M1 | plan cache memory per entry, after each write of S1-S5 six times (%s plan entries, %s graph entries) | '
+              '%s KB in plan contexts (pg_backend_memory_contexts), %s KB of all contexts | estimated_bytes: %s KB per plan, %s KB per graph entry | — | report | — | — |',
+              max(value) FILTER (WHERE variant = 'plan entries'),
+              max(value) FILTER (WHERE variant = 'graph entries'),
+              pg_temp.num(max(value) FILTER (WHERE variant = 'plan contexts per entry')),
+              pg_temp.num(max(value) FILTER (WHERE variant = 'all contexts per entry')),
+              pg_temp.num(max(value) FILTER (WHERE variant = 'estimated_bytes per entry')),
+              pg_temp.num(max(value) FILTER (WHERE variant = 'graph estimated_bytes per entry')))
+  FROM bench.runs WHERE scenario = 'M1' HAVING count(*) > 0;
 SELECT '';
 SELECT 'Baselines: oracle = the same write followed by the minimal statements recomputing exactly the affected '
        || 'rows with the keys known, unchanged rows skipped, in one round trip (a PL/pgSQL function per scenario, '
@@ -158,4 +190,7 @@ SELECT 'Baselines: oracle = the same write followed by the minimal statements re
        || 'one-level TVIEWs, latencies summed; ctas+pk = CREATE TABLE AS of the same SELECT + ADD PRIMARY KEY. '
        || 'Last column: the view post + author with both keys (what pg_ivm can express) as a TVIEW and as a pg_ivm '
        || 'IMMV on their own copies of the data, and the ratio TVIEW / pg_ivm (latency: lower is better for the '
-       || 'TVIEW; tps: higher is); pg_ivm is never downloaded by the bench.';
+       || 'TVIEW; tps: higher is); pg_ivm is never downloaded by the bench. '
+       || 'docs/performance.md (bench/perf.sh): indexed / no_index = the same read with the index and with index scans '
+       || 'off (R2, R4, R5), or the same write with the index and after dropping it (I1, I2; W1: the three read-side '
+       || 'indexes); P1 and P2 commit, and their figure includes the COMMIT (where deferred maintenance runs).';
