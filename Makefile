@@ -1,6 +1,6 @@
 # Makefile - entry points for building, testing and demoing pg_tviews; the work is
 # done by scripts/*.sh. A fresh Debian 12 machine only needs `make test`.
-.PHONY: bootstrap install test demo bench stress
+.PHONY: bootstrap install test demo bench stress coverage
 
 bootstrap:
 	bash scripts/bootstrap.sh
@@ -24,3 +24,9 @@ bench: bootstrap
 # make stress [SCALE=N] [REPS=N]; writes bench/results/stress.md
 stress: bootstrap
 	SCALE=$(SCALE) REPS=$(REPS) bash scripts/stress.sh
+
+# line coverage of the planner (its unit tests) and of the extension (pg_regress,
+# isolation and the extra suites, on an instrumented build in a private copy of
+# PostgreSQL); not part of make test. Writes target/coverage/ (index.html, summary.md)
+coverage: bootstrap
+	bash scripts/coverage.sh

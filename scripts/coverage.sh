@@ -29,7 +29,7 @@ rm -rf "$PROFILES" "$LOGS" "$OUT/files" "$OUT/index.html" "$OUT/summary.md" "$OU
 mkdir -p "$PROFILES/planner" "$PROFILES/extension" "$LOGS"
 
 say "building the report tool (tools/coverage)"
-cargo build --release --manifest-path tools/coverage/Cargo.toml \
+cargo build --release --locked --manifest-path tools/coverage/Cargo.toml \
     --target-dir "$REPO_ROOT/target/coverage-tool" >"$LOGS/tool-build.log" 2>&1 \
     || { tail -n 40 "$LOGS/tool-build.log"; die "the report tool did not build"; }
 

@@ -7,7 +7,8 @@
 #      worker's pid only (the postmaster treats it as a crash and restarts);
 #   3. more writes, then `pg_ctl -m immediate restart` while it drains;
 #   after each: pg_tviews_wait() starts a worker and returns true, and every
-#   TVIEW equals its view, with nothing left queued.
+#   TVIEW equals its view, with nothing left queued; after the restart, before
+#   that, pg_tviews_health_check reports the queues no worker applies.
 # Needs PGHOST/PGPORT/PGUSER and CLUSTER_DIR (scripts/cluster.sh) of a running
 # cluster with pg_tviews installed; root or the postgres user (pg_ctl, kill).
 # Last line: "N passed, N failed".
@@ -116,6 +117,12 @@ else
     check "entries queued while a worker drains (before the restart)" yes no
 fi
 wait "$writer"
+# no worker runs after the restart until something starts one (pg_tviews_wait
+# below): the health check names each TVIEW with entries queued
+check "after the restart: the health check reports each queue no worker applies" \
+    "$(psql_in $DB -c "SELECT count(*) FROM pg_tviews_async_status WHERE pending_entries > 0 AND worker_state = 'stopped'")" \
+    "$(psql_in $DB -c "SELECT count(*) FROM pg_tviews_health_check()
+                        WHERE component LIKE 'async queue: %' AND message LIKE '%no async worker runs%'")"
 consistent "after pg_ctl -m immediate restart"
 
 rm -f "$WORKFILE"
