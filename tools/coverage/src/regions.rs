@@ -24,6 +24,9 @@ pub struct Region {
 /// several codegen units or instantiations) are one region with the summed count.
 pub type FileRegions = BTreeMap<PathBuf, Vec<Region>>;
 
+/// A region's (start, end) as (line, column) pairs.
+type Range = ((usize, usize), (usize, usize));
+
 /// What was skipped while reading, to be printed with the report.
 #[derive(Default, Debug)]
 pub struct Notes {
@@ -44,7 +47,7 @@ pub fn collect(
     let version = profile
         .version()
         .ok_or_else(|| "the profile has no version number".to_string())?;
-    let mut ranges: BTreeMap<PathBuf, HashMap<((usize, usize), (usize, usize)), u64>> = BTreeMap::new();
+    let mut ranges: BTreeMap<PathBuf, HashMap<Range, u64>> = BTreeMap::new();
     for object in objects {
         let info = read_object_file(object, version)
             .map_err(|e| format!("{}: no coverage mapping readable: {e}", object.display()))?;
