@@ -15,6 +15,7 @@
 //! into a key query).  `graph` orders stacked TVIEWs.
 
 mod ast_util;
+mod delta_key;
 mod depth;
 mod dialect;
 pub mod function_body;
@@ -31,6 +32,8 @@ pub mod statements;
 mod witness;
 
 use std::fmt;
+
+pub use delta_key::DeltaKey;
 
 /// Name under which the key queries read the changed rows of a source.
 /// The engine binds it with `WITH pg_tviews_delta AS (...)`.
@@ -61,6 +64,9 @@ pub struct SourcePlan {
     /// The relation's columns the TVIEW reads; None for "maybe all".  An
     /// UPDATE that changes none of them cannot change the TVIEW.
     pub columns: Option<Vec<String>>,
+    /// The column of the relation whose values in the changed rows are
+    /// (or hold) the keys, when the key query needs nothing else.
+    pub delta_key: Option<DeltaKey>,
 }
 
 /// Everything the engine needs to maintain one TVIEW.
@@ -148,10 +154,15 @@ pub(crate) fn plan_here(view_sql: &str, key_column: &str) -> Result<TviewPlan, P
             }
         }
         let key_query = branches.join(" UNION ");
+        let delta_key = match branches.as_slice() {
+            [only] => parse::parse_view(only).ok().and_then(|q| delta_key::of(&q)),
+            _ => None,
+        };
         match sources.iter_mut().find(|s| s.relation == occ.relation) {
             Some(existing) => {
                 existing.key_query = format!("{} UNION {}", existing.key_query, key_query);
                 existing.occurrences += 1;
+                existing.delta_key = None;
                 existing.columns = match (existing.columns.take(), occ.columns) {
                     (Some(mut a), Some(b)) => {
                         a.extend(b.into_iter().filter(|c| !a.contains(c)).collect::<Vec<_>>());
@@ -166,6 +177,7 @@ pub(crate) fn plan_here(view_sql: &str, key_column: &str) -> Result<TviewPlan, P
                 key_query,
                 occurrences: 1,
                 columns: occ.columns,
+                delta_key,
             }),
         }
     }

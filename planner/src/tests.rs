@@ -4,6 +4,7 @@
 //! by hand against the rules in `witness.rs`.
 
 mod combinations;
+mod delta_keys;
 mod depth;
 mod errors;
 mod generated;

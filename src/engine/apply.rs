@@ -19,6 +19,7 @@ use super::cache::{self, Target};
 use super::frames::{Earlier, StatementStart};
 use super::keyset;
 use super::locks;
+use super::transition::Transition;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Outcome {
@@ -47,15 +48,28 @@ pub enum Work {
 /// locked (see `locks`); None when there are none.  With `earlier`, keys
 /// the changed rows had as that statement began are added, or the TVIEW is
 /// rebuilt when that is unknown (see `frames`).
-pub fn find_keys(target: &Target, delta: Delta, earlier: Option<Earlier>) -> Option<Work> {
+///
+/// `few`: the write's rows when there are few (`transition`); what only
+/// they decide is then read off them instead of queried.
+pub fn find_keys(target: &Target, delta: Delta, earlier: Option<Earlier>, few: Option<&Transition>) -> Option<Work> {
     let as_of = match earlier {
         Some(Earlier::Unknown) => return Some(full_locked(target)),
         Some(Earlier::Start(start)) => Some(start),
         None => None,
     };
-    let mut whole_tview = locks::lock_edges(target, delta);
+    // An UPDATE that left what the TVIEW reads alone changes none of its
+    // rows, nor which rows meet which: nothing to lock or find.
+    if delta == Delta::OldAndNew && few.is_some_and(|f| target.update_reads_nothing_changed(f)) {
+        return None;
+    }
+    let mut whole_tview = locks::lock_edges(target, delta, few);
     loop {
-        let found = run_key_query(target, delta, as_of)?;
+        // Keys read off the rows are the same at any snapshot: `as_of`
+        // only matters to a query reading other relations.
+        let found = match few.and_then(|f| direct_keys(target, delta, f)) {
+            Some(found) => found?,
+            None => run_key_query(target, delta, as_of)?,
+        };
         // A rebuild only pays: not worth an upgrade wait (see `locks`).
         if full_refresh_pays(found.count, found.estimate) && locks::escalate(target.tview_lock) {
             return Some(Work::Full { keys: found.count });
@@ -114,6 +128,45 @@ fn run_key_query(target: &Target, delta: Delta, as_of: Option<StatementStart>) -
         }
         (then, now) => now.or(then),
     }
+}
+
+/// The keys of a TVIEW keyed by a column of the written rows, or by a
+/// column they are joined to by equality, read off them (None: the key
+/// query must run; Some(None): no keys).
+fn direct_keys(target: &Target, delta: Delta, few: &Transition) -> Option<Option<Found>> {
+    let (values, exact) = target.delta_keys(few, delta)?;
+    // The key column may have another type than the source's (a UNION
+    // resolving int and bigint to bigint): the keys must be of its type.
+    // Values only equal to the keys must be the keys: their lock ids are
+    // hashed from their text.
+    if values.typid() != key_type(&target.tview) || !(exact || equal_means_identical(values.typid())) {
+        return None;
+    }
+    let hasher = values.hasher()?;
+    // A NULL join value finds no key; a NULL key may be a view row without one.
+    if values.null && exact {
+        check_no_null_key(&target.tview);
+    }
+    let lock_ids = values.lock_ids(hasher, target.key_lock_seed());
+    // Few rows are never enough for a rebuild to pay (`MIN_FULL_REFRESH_KEYS`),
+    // so the TVIEW's size is not looked up.
+    let count = values.datums.len() as i64;
+    Some(values.array().map(|keys| Found { keys, count, estimate: -1.0, lock_ids }))
+}
+
+/// Types whose equal values are identical (not so numeric's 1.0 = 1.00,
+/// float's 0 = -0, bpchar's trailing blanks, citext).
+fn equal_means_identical(typid: pg_sys::Oid) -> bool {
+    [pg_sys::INT2OID, pg_sys::INT4OID, pg_sys::INT8OID, pg_sys::OIDOID, pg_sys::UUIDOID, pg_sys::DATEOID, pg_sys::TEXTOID, pg_sys::VARCHAROID]
+        .contains(&typid)
+}
+
+/// The type of the TVIEW's key column.
+fn key_type(tview: &Tview) -> pg_sys::Oid {
+    let name = crate::pg::cstring(&tview.key_column);
+    // SAFETY: syscache lookups by oid and a valid C string; an unknown
+    // column gives InvalidOid, which matches no type.
+    unsafe { pg_sys::get_atttype(tview.table_oid, pg_sys::get_attnum(tview.table_oid, name.as_ptr())) }
 }
 
 fn key_query_result() -> Option<Found> {

@@ -62,6 +62,7 @@ use pgrx::FromDatum;
 use pg_tviews_planner::statements::Delta;
 
 use super::cache::Target;
+use super::transition::Transition;
 use crate::pg::first_row_datum;
 
 /// `locktag_field4` of every pg_tviews lock.
@@ -175,7 +176,7 @@ fn held_shared(tview_lock: i64) -> bool {
 /// (`delta`: the changed rows), level by level.  Returns whether the
 /// whole TVIEW is held exclusively (coarse source, a TVIEW reached twice in
 /// the statement that loaded the library, or too many locks).
-pub fn lock_edges(target: &Target, delta: Delta) -> bool {
+pub fn lock_edges(target: &Target, delta: Delta, few: Option<&Transition>) -> bool {
     let may_look_back = target.stack_depth > 1 || target.self_joined;
     if target.coarse || holds_whole(target.tview_lock) || (may_look_back && super::frames::in_unframed_statement()) {
         lock_whole(target.tview_lock);
@@ -184,12 +185,16 @@ pub fn lock_edges(target: &Target, delta: Delta) -> bool {
     let mut wanted = vec![(target.tview_lock, false)];
     let mut fine = 0;
     for level in 0..target.lock_levels() {
-        let Some(plan) = target.edge_lock_plan(delta, level) else { break };
-        // Reads with a new snapshot (also under REPEATABLE READ): what the
-        // writers waited for at the lower levels committed is seen.
-        plan.execute(&[], false);
-        let exclusive = id_column(1);
-        let shared = id_column(2);
+        let (exclusive, shared) = match few.and_then(|f| target.direct_edge_ids(level, delta, f)) {
+            Some(ids) => ids,
+            None => {
+                let Some(plan) = target.edge_lock_plan(delta, level) else { break };
+                // Reads with a new snapshot (also under REPEATABLE READ): what
+                // the writers waited for at the lower levels committed is seen.
+                plan.execute(&[], false);
+                (id_column(1), id_column(2))
+            }
+        };
         let n = exclusive.len() + shared.len();
         fine += n;
         // The lock table is shared and bounded: hold the TVIEW instead.

@@ -9,11 +9,13 @@ pub mod cache;
 mod failures;
 pub mod frames;
 mod keyset;
+pub(crate) mod lock_hash;
 pub mod locks;
 mod manual;
 pub mod queue;
 mod recorder;
 pub mod row_capture;
+mod transition;
 mod trigger;
 
 pub use apply::full_refresh_as_owner;

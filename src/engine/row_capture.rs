@@ -44,6 +44,7 @@ use super::cache;
 use super::failures;
 use super::frames::{Earlier, StatementStart};
 use super::queue;
+use super::transition::Transition;
 use super::trigger;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -255,7 +256,7 @@ fn at_commit() {
             let truncated = captured.truncated.iter().any(|(s, _)| s == source);
             if truncated || start.is_none() || !same_shape(&captured, *source) {
                 let operation = if truncated { "TRUNCATE" } else { stores.first().map_or("UPDATE", |s| s.event.name()) };
-                trigger::queue_work(source_targets, *source, None, operation, |_| None);
+                trigger::queue_work(source_targets, *source, None, operation, None, |_| None);
                 continue;
             }
             for store in stores {
@@ -265,7 +266,9 @@ fn at_commit() {
                     spi.register_tuplestore(OLD_TABLE, *source, store.old);
                     spi.register_tuplestore(NEW_TABLE, *source, store.new);
                 }
-                trigger::queue_work(source_targets, *source, Some(store.event.delta()), store.event.name(), |_| {
+                // SAFETY: as above; `shape` is the stores' row type.
+                let few = unsafe { Transition::few(store.old, store.new, shape_of(&captured, *source)) };
+                trigger::queue_work(source_targets, *source, Some(store.event.delta()), store.event.name(), few.as_ref(), |_| {
                     start.map(Earlier::Start)
                 });
                 spi.unregister_tuplestore(OLD_TABLE, store.old);
@@ -276,6 +279,11 @@ fn at_commit() {
     });
     release(captured);
     cache::tidy();
+}
+
+/// The row type `source`'s images were taken with (null when none).
+fn shape_of(captured: &Captured, source: pg_sys::Oid) -> pg_sys::TupleDesc {
+    captured.shapes.iter().find(|(s, _)| *s == source).map_or(std::ptr::null_mut(), |(_, shape)| *shape)
 }
 
 /// Is the source's row type still the one its images were taken with?

@@ -17,6 +17,7 @@ use super::failures;
 use super::frames::{self, Earlier};
 use super::queue;
 use super::row_capture;
+use super::transition::Transition;
 
 #[pg_trigger]
 fn pg_tviews_trigger<'a>(
@@ -128,7 +129,13 @@ fn maintain(
     // SAFETY: this is the TriggerData of the running trigger.
     unsafe { spi.register_trigger_data(trigger.trigger_data()) };
     let _path = SettingsScope::new(MAINTENANCE_SETTINGS);
-    queue_work(&source_targets, source, delta, operation, |target| {
+    // SAFETY: the running trigger's transition tables, rows of its
+    // relation, alive for the whole trigger.
+    let few = unsafe {
+        let data = trigger.trigger_data();
+        Transition::few(data.tg_oldtable, data.tg_newtable, (*data.tg_relation).rd_att)
+    };
+    queue_work(&source_targets, source, delta, operation, few.as_ref(), |target| {
         frames::maintaining(target.tview.table_oid, source, target.self_joined)
     });
     if outermost {
@@ -142,12 +149,14 @@ fn maintain(
 /// Find and queue, per TVIEW reading `source`, the work a write to it
 /// caused (`delta` None: rebuild each).  Runs as a maintenance run, inside
 /// an SPI connection where the write's transition tables are registered;
-/// `earlier` says when a TVIEW's key query must also look back (`frames`).
+/// `earlier` says when a TVIEW's key query must also look back (`frames`);
+/// `few`, the write's rows when there are few (`transition`).
 pub(super) fn queue_work(
     source_targets: &SourceTargets,
     source: pg_sys::Oid,
     delta: Option<Delta>,
     operation: &'static str,
+    few: Option<&Transition>,
     earlier: impl Fn(&Target) -> Option<Earlier>,
 ) {
     // Every TVIEW's keys are found before any is written: a TVIEW reading
@@ -161,7 +170,7 @@ pub(super) fn queue_work(
             let _settings = definition_settings::apply(&target.tview);
             let _owner = AsRole::new(target.tview.owner);
             match delta {
-                Some(delta) => apply::find_keys(target, delta, earlier),
+                Some(delta) => apply::find_keys(target, delta, earlier, few),
                 None => Some(apply::full_locked(target)),
             }
         };

@@ -31,7 +31,7 @@ use pgrx::PgSqlErrorCode;
 
 use pg_tviews_planner::statements::{self, Delta};
 use pg_tviews_planner::locks::{lock_plan, Hop};
-use pg_tviews_planner::{plan, RelationName};
+use pg_tviews_planner::{plan, DeltaKey, RelationName};
 use crate::sql_text::qualified as quote_qualified;
 
 use crate::catalog::{self, Tview};
@@ -41,6 +41,7 @@ use crate::guc;
 use crate::pg::KeptPlan;
 
 use super::locks;
+use super::transition::{Transition, Values};
 
 use edges::edge_locks;
 use lru::Lru;
@@ -58,6 +59,8 @@ pub struct Target {
     pub tview_lock: i64,
     key_query: String,
     read_columns: Option<Vec<String>>,
+    /// The source column holding the keys, when the key query needs nothing else.
+    delta_key: Option<DeltaKey>,
     /// The source's primary key (empty without one): pairs UPDATE rows.
     source_key: Vec<String>,
     /// The source, quoted and qualified.
@@ -116,6 +119,44 @@ impl Target {
 
     pub fn key_query(&self) -> &str {
         &self.key_query
+    }
+
+    /// Did an UPDATE whose rows `few` holds leave every column this TVIEW
+    /// reads of the source as it was?  False when unknown.
+    pub fn update_reads_nothing_changed(&self, few: &Transition) -> bool {
+        let Some(read) = &self.read_columns else { return false };
+        let attnums: Option<Vec<i32>> = read.iter().map(|c| few.attnum(c)).collect();
+        attnums.is_some_and(|a| few.unchanged(&a))
+    }
+
+    /// The values in the rows of `delta` of `few` of the column holding
+    /// the keys, and whether they are the keys themselves or equal to them
+    /// (None: run the key query; see the planner's `delta_key`).
+    pub fn delta_keys(&self, few: &Transition, delta: Delta) -> Option<(Values, bool)> {
+        let key = self.delta_key.as_ref()?;
+        Some((few.values(delta, few.attnum(&key.column)?)?, key.exact))
+    }
+
+    /// The edge locks of the `index`th level, as (exclusive, shared) ids,
+    /// read off the rows of `delta` of `few`; None when a lock of that level
+    /// reaches through other relations (its statement must run).
+    pub fn direct_edge_ids(&self, index: usize, delta: Delta, few: &Transition) -> Option<(Vec<i64>, Vec<i64>)> {
+        let level = *self.levels.get(index)?;
+        let (mut exclusive, mut shared) = (Vec::new(), Vec::new());
+        for lock in self.edge_locks.iter().filter(|l| l.level == level) {
+            if !lock.through.is_empty() {
+                return None;
+            }
+            let values = few.values(delta, few.attnum(&lock.column)?)?;
+            let ids = values.lock_ids(values.hasher()?, lock.seed);
+            if lock.exclusive { exclusive.extend(ids) } else { shared.extend(ids) }
+        }
+        Some((exclusive, shared))
+    }
+
+    /// The seed key lock ids are hashed with.
+    pub fn key_lock_seed(&self) -> i64 {
+        self.key_lock_seed
     }
 
     /// How many levels of edge locks a write to this source takes, one
@@ -318,6 +359,7 @@ pub fn targets_for(source: pg_sys::Oid) -> Rc<SourceTargets> {
             tview_lock,
             key_query: source_plan.key_query,
             read_columns: source_plan.columns,
+            delta_key: source_plan.delta_key,
             source_key: source_key.clone(),
             source_sql: source_sql.clone(),
             self_joined: source_plan.occurrences > 1,
