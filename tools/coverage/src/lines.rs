@@ -2,8 +2,8 @@
 //! executable when a region starts on it or a region that started before it
 //! is still open at its start; its count is the largest of the counts of the
 //! regions starting on it and of the innermost region open at its start. So a
-//! line whose code ran in part counts as run, and a comment line inside a
-//! function body counts with the code around it.
+//! line whose code ran in part counts as run, and every line of a region that
+//! spans several lines counts with it.
 
 use crate::regions::Region;
 
