@@ -68,6 +68,25 @@ RESET pg_tviews.enabled;
 RESET pg_tviews.refresh_mode;
 RESET pg_tviews.full_refresh_threshold;
 RESET pg_tviews.audit;
+-- this session in async mode; work pending in a deferred transaction; a
+-- TVIEW deferred on its own (the last two are not about a setting, so read
+-- from the health check itself)
+SET pg_tviews.refresh_mode = async;
+SELECT * FROM hc.health() WHERE status <> 'ok';
+RESET pg_tviews.refresh_mode;
+BEGIN;
+SET LOCAL pg_tviews.refresh_mode = deferred;
+UPDATE tb_user SET name = 'Ada' WHERE pk_user = 1;
+SELECT status, component, message, severity FROM pg_tviews_health_check() WHERE component = 'deferred queue';
+COMMIT;
+SELECT count(*) AS queued_after_commit FROM pg_tviews_health_check() WHERE component = 'deferred queue';
+SELECT pg_tviews_set_refresh_mode('post', 'deferred') IS NOT NULL AS deferred;
+SET search_path = public;   -- so that the message names hc.tv_post in full
+SELECT status, component, severity FROM pg_tviews_health_check()
+ WHERE component = 'refresh mode' AND message LIKE '%hc.tv_post%';
+SET search_path = hc, public;
+SELECT pg_tviews_set_refresh_mode('post', 'immediate') IS NOT NULL AS immediate;
+SELECT count(*) AS problems FROM hc.health() WHERE status <> 'ok';
 
 -- 5. DDL capture off: an event trigger disabled, or none firing in this session
 ALTER EVENT TRIGGER pg_tviews_drop DISABLE;
@@ -76,6 +95,11 @@ ALTER EVENT TRIGGER pg_tviews_drop ENABLE;
 SET session_replication_role = replica;
 SELECT component, severity FROM hc.health() WHERE status <> 'ok';
 RESET session_replication_role;
+-- enabled for replicas only: it fires in no ordinary session
+ALTER EVENT TRIGGER pg_tviews_drop ENABLE REPLICA;
+SELECT * FROM hc.health() WHERE status <> 'ok';
+ALTER EVENT TRIGGER pg_tviews_drop ENABLE;
+SELECT count(*) AS problems FROM hc.health() WHERE status <> 'ok';
 
 -- 6. maintenance errors in the execution store in the last hour
 INSERT INTO pg_tview_refresh_log (entity, operation, mode, status, error_text)
