@@ -11,7 +11,8 @@
 # to target/coverage/profiles/PART/<pid>-<binary signature>.profraw; the report
 # tool (tools/coverage, llvm_profparser: no llvm-tools matching rustc's LLVM exist
 # here) merges them and writes target/coverage/summary.md (printed at the end),
-# lcov.info and index.html. Logs: target/coverage/logs/. The exit status is 1 when
+# lcov.info and index.html. Logs: target/coverage/logs/ (and target/test-logs/ for
+# the suites, as with make test). The exit status is 1 when
 # a suite failed (the report is still written: it shows what ran).
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
