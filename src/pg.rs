@@ -34,11 +34,16 @@ pub unsafe fn string_nodes(list: *mut pg_sys::List) -> Vec<String> {
 /// Settings changed for the lifetime of this value, restored on drop and,
 /// should an ERROR unwind past us, by transaction or subtransaction abort.
 pub struct SettingsScope {
-    nest_level: i32,
+    /// None when nothing was set: no level to close (closing one walks
+    /// every setting the server has).
+    nest_level: Option<i32>,
 }
 
 impl SettingsScope {
     pub fn new(settings: &[(&str, &str)]) -> Self {
+        if settings.is_empty() {
+            return SettingsScope { nest_level: None };
+        }
         // SAFETY: plain calls into the GUC machinery with valid C strings.
         unsafe {
             let nest_level = pg_sys::NewGUCNestLevel();
@@ -56,16 +61,16 @@ impl SettingsScope {
                     false,
                 );
             }
-            SettingsScope { nest_level }
+            SettingsScope { nest_level: Some(nest_level) }
         }
     }
 }
 
 impl Drop for SettingsScope {
     fn drop(&mut self) {
-        if !std::thread::panicking() {
+        if let (Some(level), false) = (self.nest_level, std::thread::panicking()) {
             // SAFETY: restores exactly the level we opened.
-            unsafe { pg_sys::AtEOXact_GUC(true, self.nest_level) }
+            unsafe { pg_sys::AtEOXact_GUC(true, level) }
         }
     }
 }
