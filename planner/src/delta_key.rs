@@ -14,7 +14,6 @@
 use sqlparser::ast::{BinaryOperator, Expr, Query, SelectItem, SetExpr, TableFactor, TableWithJoins};
 
 use crate::ast_util::{conjuncts, is_delta_name};
-use crate::null_extend::factor_aliases;
 
 /// The written relation's column whose values in the changed rows give
 /// the keys.
@@ -57,13 +56,8 @@ pub(crate) fn of(query: &Query) -> Option<DeltaKey> {
         let delta = delta_alias(&inner.from)?;
         // The key's qualifier must name the outer relation, not one the
         // subquery brings into scope under the same name.
-        let inner_aliases: Vec<String> = inner
-            .from
-            .iter()
-            .flat_map(|t| std::iter::once(&t.relation).chain(t.joins.iter().map(|j| &j.relation)))
-            .flat_map(factor_aliases)
-            .collect();
-        if inner_aliases.iter().any(|a| *a == qualifier.value && *a != delta) || qualifier.value == delta {
+        let inner_aliases = aliases(&inner.from)?;
+        if inner_aliases.iter().any(|a| *a == qualifier.value) {
             return None;
         }
         conjuncts(inner.selection.clone()?).into_iter().find_map(|c| {
@@ -84,6 +78,33 @@ pub(crate) fn of(query: &Query) -> Option<DeltaKey> {
         })
     })
     .map(|column| DeltaKey { column, exact: false })
+}
+
+/// Every name a FROM clause brings into scope, or None when it holds
+/// something whose names are not all known here (a function, UNNEST, a
+/// table function: their aliases could hide the key's).
+fn aliases(from: &[TableWithJoins]) -> Option<Vec<String>> {
+    fn of_factor(f: &TableFactor, out: &mut Vec<String>) -> Option<()> {
+        match f {
+            TableFactor::Table { alias: Some(alias), .. } | TableFactor::Derived { alias: Some(alias), .. } => {
+                out.push(alias.name.value.clone())
+            }
+            TableFactor::Table { name, alias: None, .. } => out.push(name.0.last()?.as_ident()?.value.clone()),
+            TableFactor::NestedJoin { table_with_joins, alias } => {
+                out.extend(alias.iter().map(|a| a.name.value.clone()));
+                of_twj(table_with_joins, out)?;
+            }
+            _ => return None,
+        }
+        Some(())
+    }
+    fn of_twj(t: &TableWithJoins, out: &mut Vec<String>) -> Option<()> {
+        of_factor(&t.relation, out)?;
+        t.joins.iter().try_for_each(|j| of_factor(&j.relation, out))
+    }
+    let mut out = Vec::new();
+    from.iter().try_for_each(|t| of_twj(t, &mut out))?;
+    Some(out)
 }
 
 /// The alias of the delta relation when it is the whole FROM clause.

@@ -52,22 +52,24 @@ pub enum Work {
 /// `few`: the write's rows when there are few (`transition`); what only
 /// they decide is then read off them instead of queried.
 pub fn find_keys(target: &Target, delta: Delta, earlier: Option<Earlier>, few: Option<&Transition>) -> Option<Work> {
-    let as_of = match earlier {
-        Some(Earlier::Unknown) => return Some(full_locked(target)),
-        Some(Earlier::Start(start)) => Some(start),
-        None => None,
-    };
     // An UPDATE that left what the TVIEW reads alone changes none of its
     // rows, nor which rows meet which: nothing to lock or find.
     if delta == Delta::OldAndNew && few.is_some_and(|f| target.update_reads_nothing_changed(f)) {
         return None;
     }
+    // Keys read off the rows are the same at any snapshot: no need to look
+    // back (`earlier`), which only a query reading other relations has, nor
+    // to rebuild when the statement's start is unknown.
+    let direct = few.and_then(|f| direct_keys(target, delta, f));
+    let as_of = match (earlier, &direct) {
+        (_, Some(_)) | (None, None) => None,
+        (Some(Earlier::Unknown), None) => return Some(full_locked(target)),
+        (Some(Earlier::Start(start)), None) => Some(start),
+    };
     let mut whole_tview = locks::lock_edges(target, delta, few);
     loop {
-        // Keys read off the rows are the same at any snapshot: `as_of`
-        // only matters to a query reading other relations.
-        let found = match few.and_then(|f| direct_keys(target, delta, f)) {
-            Some(found) => found?,
+        let found = match &direct {
+            Some(found) => found.clone()?,
             None => run_key_query(target, delta, as_of)?,
         };
         // A rebuild only pays: not worth an upgrade wait (see `locks`).
@@ -96,6 +98,7 @@ pub fn find_keys(target: &Target, delta: Delta, earlier: Option<Earlier>, few: O
 
 /// What a key query found: the key array (valid until SPI_finish), its
 /// size, the TVIEW's estimated row count, and the keys' lock ids.
+#[derive(Clone)]
 struct Found {
     keys: pg_sys::Datum,
     count: i64,

@@ -10,8 +10,9 @@
 //! through domains): binary (varchar), a cast function (bpchar, name,
 //! inet, bool), or the type's output function; hashing text under a
 //! deterministic collation hashes its bytes.  Anything else (a cast
-//! function with more arguments, a nondeterministic collation) is not
-//! handled here: `hasher` says None and the caller runs the statement.
+//! function with more arguments or of the user's, a nondeterministic
+//! collation) is not handled here: `hasher` says None and the caller runs
+//! the statement.
 
 use pgrx::pg_sys;
 
@@ -57,7 +58,11 @@ pub fn hasher(typid: pg_sys::Oid, collation: pg_sys::Oid) -> Option<Hasher> {
         );
         let to_text = match path {
             pg_sys::CoercionPathType::COERCION_PATH_RELABELTYPE => ToText::Binary,
-            pg_sys::CoercionPathType::COERCION_PATH_FUNC if pg_sys::get_func_nargs(function) == 1 => {
+            // Built-in casts to text ignore the collation they are called
+            // with; a user's cast function might not.
+            pg_sys::CoercionPathType::COERCION_PATH_FUNC
+                if function.to_u32() < pg_sys::FirstNormalObjectId && pg_sys::get_func_nargs(function) == 1 =>
+            {
                 ToText::Function(function)
             }
             pg_sys::CoercionPathType::COERCION_PATH_COERCEVIAIO => {

@@ -49,7 +49,8 @@
 //! What remains is what cannot be known in advance: a transaction past its
 //! budget, a TRUNCATE after writes in the same transaction, or a first
 //! statement of a session that writes two sources of one TVIEW (a writable
-//! CTE, a trigger writing another source) waits for the TVIEW exclusively
+//! CTE, a trigger writing another source; not when the second one's keys
+//! are read off its rows, `apply::find_keys`) waits for the TVIEW exclusively
 //! while holding it shared, and two of those can deadlock (40P01, as with
 //! PostgreSQL's own lock upgrades).
 

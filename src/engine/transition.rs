@@ -68,7 +68,9 @@ impl Transition {
         let desc = unsafe { pgrx::PgTupleDesc::from_pg_unchecked(self.desc) };
         (0..desc.len()).find_map(|i| {
             let attr = desc.get(i)?;
-            (!attr.attisdropped && attr.name() == name).then_some(i as i32 + 1)
+            // SAFETY: attname is a NUL-terminated NameData.
+            let attname = unsafe { std::ffi::CStr::from_ptr(attr.attname.data.as_ptr()) };
+            (!attr.attisdropped && attname.to_bytes() == name.as_bytes()).then_some(i as i32 + 1)
         })
     }
 

@@ -100,6 +100,29 @@ INSERT INTO tb_large VALUES (1, 'large');
 UPDATE tb_small SET label = 'small!' WHERE id = 1;
 SELECT pk_item, label, pg_typeof(pk_item) AS key_type FROM tv_item ORDER BY 1;
 
+-- a new session whose first statement loads the library while it writes two
+-- sources of a TVIEW (a post deleted, its comments by ON DELETE CASCADE): the
+-- statement's start was not seen, but keys read off the rows need no look
+-- back, so both runs stay incremental instead of rebuilding tv_thread
+CREATE TABLE tb_thread (pk_thread int PRIMARY KEY, title text);
+CREATE TABLE tb_reply (pk_reply int PRIMARY KEY,
+                       fk_thread int NOT NULL REFERENCES tb_thread ON DELETE CASCADE, body text);
+INSERT INTO tb_thread SELECT g, 'thread ' || g FROM generate_series(1, 5) g;
+INSERT INTO tb_reply SELECT g, 1 + g % 5, 'reply ' || g FROM generate_series(1, 15) g;
+CREATE TABLE tv_thread AS
+SELECT t.pk_thread, t.title, (SELECT count(*) FROM tb_reply r WHERE r.fk_thread = t.pk_thread) AS replies
+  FROM tb_thread t;
+\c
+SET search_path = few_rows, public;
+SELECT coalesce(max(refresh_id), 0) AS last_log FROM pg_tview_refresh_log \gset
+SET pg_tviews.log_refreshes = 'all';
+DELETE FROM tb_thread WHERE pk_thread = 2;
+SELECT entity, operation, mode FROM pg_tview_refresh_log WHERE refresh_id > :last_log ORDER BY refresh_id;
+SET pg_tviews.log_refreshes = 'off';
+SELECT NOT EXISTS (SELECT * FROM tv_thread EXCEPT SELECT * FROM v_thread)
+   AND NOT EXISTS (SELECT * FROM v_thread EXCEPT SELECT * FROM tv_thread) AS same_threads,
+       (SELECT count(*) FROM tv_thread) AS threads;
+
 SET client_min_messages = warning;
 DROP SCHEMA few_rows CASCADE;
 RESET client_min_messages;

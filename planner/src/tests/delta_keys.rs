@@ -86,3 +86,19 @@ fn a_grouped_view_needs_its_query_unless_grouped_by_the_column() {
     let sql = "SELECT c.fk_post, count(*) AS n FROM public.tb_comment c GROUP BY c.fk_post";
     assert_eq!(source_plan(sql, "fk_post", "tb_comment").delta_key, exact("fk_post"));
 }
+
+#[test]
+fn a_function_in_the_subquery_could_hide_the_key_alias() {
+    // PostgreSQL's deparser makes such aliases unique; the planner must not
+    // rely on it.
+    let unnest = "SELECT q.pk_post, (SELECT count(*) FROM public.tb_comment c, unnest(c.tags) q(pk_post) WHERE (c.fk_post = q.pk_post)) AS n FROM public.tb_post q";
+    assert_eq!(source_plan(unnest, "pk_post", "tb_comment").delta_key, None);
+    let series = "SELECT p.pk_post, (SELECT count(*) FROM public.tb_comment c, LATERAL generate_series(1, c.n) p(pk_post) WHERE (c.fk_post = p.pk_post)) AS n FROM public.tb_post p";
+    assert_eq!(source_plan(series, "pk_post", "tb_comment").delta_key, None);
+}
+
+#[test]
+fn a_subquery_alias_equal_to_the_key_alias_hides_it() {
+    let sql = "SELECT p.pk_post, (SELECT count(*) FROM public.tb_comment p WHERE (p.fk_post = p.pk_post)) AS n FROM public.tb_post p";
+    assert_eq!(source_plan(sql, "pk_post", "tb_comment").delta_key, None);
+}
