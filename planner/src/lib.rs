@@ -28,6 +28,7 @@ mod null_extend;
 mod occurrence;
 mod parse;
 mod reach;
+mod row_key;
 pub mod statements;
 mod witness;
 
@@ -67,6 +68,10 @@ pub struct SourcePlan {
     /// The column of the relation whose values in the changed rows are
     /// (or hold) the keys, when the key query needs nothing else.
     pub delta_key: Option<DeltaKey>,
+    /// A column of the relation whose value in every written row is a key
+    /// the key query returns (one of its branches projects it off the
+    /// delta); None when no branch is that plain (see `row_key`).
+    pub row_key: Option<String>,
 }
 
 /// Everything the engine needs to maintain one TVIEW.
@@ -144,8 +149,10 @@ pub(crate) fn plan_here(view_sql: &str, key_column: &str) -> Result<TviewPlan, P
     let mut sources: Vec<SourcePlan> = Vec::new();
     for occ in occurrence::split(&query)? {
         let mut branches: Vec<String> = Vec::new();
+        let mut row_key = None;
         for query in &occ.queries {
             for branch in witness::key_query(query, key_position, &occ.relation)? {
+                row_key = row_key.or_else(|| row_key::delta_column(&branch));
                 let branch = branch.to_string();
                 // Copies differing only where the key query does not look are one.
                 if !branches.contains(&branch) {
@@ -163,6 +170,7 @@ pub(crate) fn plan_here(view_sql: &str, key_column: &str) -> Result<TviewPlan, P
                 existing.key_query = format!("{} UNION {}", existing.key_query, key_query);
                 existing.occurrences += 1;
                 existing.delta_key = None;
+                existing.row_key = existing.row_key.take().or(row_key);
                 existing.columns = match (existing.columns.take(), occ.columns) {
                     (Some(mut a), Some(b)) => {
                         a.extend(b.into_iter().filter(|c| !a.contains(c)).collect::<Vec<_>>());
@@ -178,6 +186,7 @@ pub(crate) fn plan_here(view_sql: &str, key_column: &str) -> Result<TviewPlan, P
                 occurrences: 1,
                 columns: occ.columns,
                 delta_key,
+                row_key,
             }),
         }
     }

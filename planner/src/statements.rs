@@ -264,37 +264,60 @@ fn duplicate_cte(t: &Target) -> String {
     )
 }
 
-/// Rebuild the whole table in one statement: the view is computed once,
-/// and joined by key (hash joins) to delete the rows it no longer has,
-/// update the rows that differ and insert the new ones; identical rows are
-/// not written.  Returns one row: (deleted, inserted, updated, duplicate),
-/// as `refresh_keyed`.
+/// Rebuild the whole table in one statement: the view is computed once
+/// and joined by key (one hash or merge full join) to the table, which
+/// leaves the rows that differ: fresh rows without a stored one, stored
+/// rows without a fresh one, and pairs whose binary images differ.  Only
+/// those are written (delete, update, insert by key); identical rows are
+/// not, so they cascade no further.  Returns one row: (deleted, inserted,
+/// updated, duplicate), as `refresh_keyed`.
 pub fn refresh_all(t: &Target) -> String {
     let key = quote_ident(t.key);
     let table = t.table_sql();
-    let sets = set_list(t, "f");
+    let stored = quote_ident(&stored_key_name(t));
+    let sets = set_list(t, "x");
     let updated = if sets.is_empty() {
         "SELECT 1 WHERE false".to_string()
     } else {
         format!(
-            "UPDATE {table} AS t SET {sets} FROM fresh AS f \
-             WHERE f.{key} = t.{key} AND t.* OPERATOR(pg_catalog.*<>) f.* {UNIQUE_GUARD} RETURNING 1"
+            "UPDATE {table} AS t SET {sets} FROM pg_tviews_diff AS x \
+             WHERE t.{key} = x.{stored} AND x.{key} IS NOT NULL {UNIQUE_GUARD} RETURNING 1"
         )
     };
+    let columns: Vec<String> = t.columns.iter().map(|c| format!("x.{}", quote_ident(c))).collect();
     format!(
         "WITH fresh AS MATERIALIZED (SELECT s.* FROM {view} AS s), {dup}, \
-              deleted AS (DELETE FROM {table} AS d \
-                            WHERE NOT EXISTS (SELECT 1 FROM fresh AS f WHERE f.{key} = d.{key}) {UNIQUE_GUARD} \
-                            RETURNING 1), \
+              pg_tviews_diff AS MATERIALIZED (SELECT f.*, t.{key} AS {stored} \
+                            FROM fresh AS f FULL JOIN {table} AS t ON t.{key} = f.{key} \
+                            WHERE t.{key} IS NULL OR f.{key} IS NULL OR t.* OPERATOR(pg_catalog.*<>) f.*), \
+              deleted AS (DELETE FROM {table} AS d USING pg_tviews_diff AS x \
+                            WHERE d.{key} = x.{stored} AND x.{key} IS NULL {UNIQUE_GUARD} RETURNING 1), \
               updated AS ({updated}), \
-              inserted AS (INSERT INTO {table} SELECT f.* FROM fresh AS f \
-                             WHERE NOT EXISTS (SELECT 1 FROM {table} AS e WHERE e.{key} = f.{key}) {UNIQUE_GUARD} \
-                             RETURNING 1) \
+              inserted AS (INSERT INTO {table} SELECT {columns} FROM pg_tviews_diff AS x \
+                             WHERE x.{stored} IS NULL {UNIQUE_GUARD} RETURNING 1) \
          SELECT (SELECT pg_catalog.count(*) FROM deleted), (SELECT pg_catalog.count(*) FROM inserted), \
                 (SELECT pg_catalog.count(*) FROM updated), (SELECT k FROM {DUPLICATE_CTE})",
         view = t.view_sql(),
         dup = duplicate_cte(t),
+        columns = columns.join(", "),
     )
+}
+
+/// The name under which `refresh_all`'s diff carries the stored row's key
+/// beside the fresh row's columns: one no column of the table has.
+fn stored_key_name(t: &Target) -> String {
+    let mut name = "pg_tviews_stored_key".to_string();
+    while t.columns.iter().any(|c| *c == name) {
+        name.push('_');
+    }
+    name
+}
+
+/// `SELECT <the update gate>`: whether an UPDATE changed what the view
+/// reads of the source (see `update_gate`), on its own, for a caller that
+/// decides without the key statement.
+pub fn gate_statement(gate: UpdateGate) -> String {
+    format!("SELECT {}", update_gate(&gate))
 }
 
 /// `c = <from>.c, ...` for every column but the key.
@@ -390,9 +413,18 @@ mod tests {
         let sql = refresh_all(&target(&cols));
         assert!(!sql.contains("$1"), "{sql}");
         assert_eq!(sql.matches(r#"app."v_Post""#).count(), 1, "{sql}");
-        assert!(sql.contains("SET data = f.data, t = f.t FROM fresh AS f"), "{sql}");
-        assert!(sql.contains("WHERE f.pk_post = t.pk_post AND t.* OPERATOR(pg_catalog.*<>) f.*"), "{sql}");
-        assert!(sql.contains(r#"WHERE NOT EXISTS (SELECT 1 FROM app."tv_Post" AS e WHERE e.pk_post = f.pk_post)"#), "{sql}");
+        assert!(sql.contains(r#"FROM fresh AS f FULL JOIN app."tv_Post" AS t ON t.pk_post = f.pk_post"#), "{sql}");
+        assert!(sql.contains("WHERE t.pk_post IS NULL OR f.pk_post IS NULL OR t.* OPERATOR(pg_catalog.*<>) f.*"), "{sql}");
+        assert!(sql.contains("SET data = x.data, t = x.t FROM pg_tviews_diff AS x"), "{sql}");
+        assert!(sql.contains(r#"INSERT INTO app."tv_Post" SELECT x.pk_post, x.data, x.t FROM pg_tviews_diff AS x WHERE x.pg_tviews_stored_key IS NULL"#), "{sql}");
+    }
+
+    #[test]
+    fn full_refresh_names_the_stored_key_apart_from_every_column() {
+        let cols = vec!["pk_post".to_string(), "pg_tviews_stored_key".to_string()];
+        let sql = refresh_all(&target(&cols));
+        assert!(sql.contains("t.pk_post AS pg_tviews_stored_key_ FROM"), "{sql}");
+        assert!(sql.contains("d.pk_post = x.pg_tviews_stored_key_ AND x.pk_post IS NULL"), "{sql}");
     }
 
     #[test]

@@ -13,6 +13,7 @@ mod lock_shapes;
 mod locks;
 mod quoting;
 mod refusals;
+mod row_keys;
 mod shapes;
 mod support;
 mod found_bugs;

@@ -219,7 +219,7 @@ const MIN_FULL_REFRESH_KEYS: i64 = 64;
 
 /// Should a statement touching `count` keys of a TVIEW of about `estimate`
 /// rows rebuild it instead (`pg_tviews.full_refresh_threshold`)?
-fn full_refresh_pays(count: i64, estimate: f32) -> bool {
+pub(super) fn full_refresh_pays(count: i64, estimate: f32) -> bool {
     let threshold = guc::FULL_REFRESH_THRESHOLD.get();
     if threshold == 0.0 {
         return count > 0;

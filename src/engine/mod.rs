@@ -6,6 +6,7 @@
 mod apply;
 pub mod async_mode;
 pub mod cache;
+mod early_rebuild;
 mod failures;
 pub mod frames;
 mod keyset;

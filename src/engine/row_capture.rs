@@ -256,7 +256,7 @@ fn at_commit() {
             let truncated = captured.truncated.iter().any(|(s, _)| s == source);
             if truncated || start.is_none() || !same_shape(&captured, *source) {
                 let operation = if truncated { "TRUNCATE" } else { stores.first().map_or("UPDATE", |s| s.event.name()) };
-                trigger::queue_work(source_targets, *source, None, operation, None, |_| None);
+                trigger::queue_work(source_targets, *source, None, None, operation, None, |_| None);
                 continue;
             }
             for store in stores {
@@ -268,7 +268,7 @@ fn at_commit() {
                 }
                 // SAFETY: as above; `shape` is the stores' row type.
                 let few = unsafe { Transition::few(store.old, store.new, shape_of(&captured, *source)) };
-                trigger::queue_work(source_targets, *source, Some(store.event.delta()), store.event.name(), few.as_ref(), |_| {
+                trigger::queue_work(source_targets, *source, Some(store.event.delta()), None, store.event.name(), few.as_ref(), |_| {
                     start.map(Earlier::Start)
                 });
                 spi.unregister_tuplestore(OLD_TABLE, store.old);

@@ -12,6 +12,7 @@ use crate::{definition_settings, guc};
 use crate::pg::{AsRole, SettingsScope, SpiConnection, MAINTENANCE_SETTINGS};
 
 use super::apply;
+use super::early_rebuild;
 use super::cache::{self, SourceTargets, Target};
 use super::failures;
 use super::frames::{self, Earlier};
@@ -86,17 +87,18 @@ fn guard(trigger: &PgTrigger) -> Result<(), PgTriggerError> {
     )
 }
 
-/// Did the statement change any row?  INSERT ... ON CONFLICT fires both the
-/// INSERT and the UPDATE triggers, and a DELETE may remove nothing: with
-/// empty transition tables there is nothing to maintain.
-fn changed_rows(trigger: &PgTrigger) -> bool {
+/// How many rows did the statement write (the larger transition table)?
+/// INSERT ... ON CONFLICT fires both the INSERT and the UPDATE triggers,
+/// and a DELETE may remove nothing: with empty transition tables there is
+/// nothing to maintain.  None without transition tables.
+fn written_rows(trigger: &PgTrigger) -> Option<u64> {
     // SAFETY: the TriggerData of the running trigger; its transition
     // tables, when present, are valid tuplestores for the statement.
     unsafe {
         let data = trigger.trigger_data();
         let (old, new) = (data.tg_oldtable, data.tg_newtable);
         if old.is_null() && new.is_null() {
-            return true; // no transition tables: let maintenance say so
+            return None; // no transition tables: let maintenance say so
         }
         let count = |table: *mut pg_sys::Tuplestorestate| {
             if table.is_null() {
@@ -105,7 +107,7 @@ fn changed_rows(trigger: &PgTrigger) -> bool {
                 pg_sys::tuplestore_tuple_count(table)
             }
         };
-        count(old) + count(new) > 0
+        Some(count(old).max(count(new)).max(0) as u64)
     }
 }
 
@@ -115,7 +117,8 @@ fn maintain(
     delta: Option<Delta>,
     operation: &'static str,
 ) -> Result<(), PgTriggerError> {
-    if delta.is_some() && !changed_rows(trigger) {
+    let rows = delta.and(written_rows(trigger));
+    if rows == Some(0) {
         return Ok(());
     }
     let source = trigger.relid()?;
@@ -135,7 +138,7 @@ fn maintain(
         let data = trigger.trigger_data();
         Transition::few(data.tg_oldtable, data.tg_newtable, (*data.tg_relation).rd_att)
     };
-    queue_work(&source_targets, source, delta, operation, few.as_ref(), |target| {
+    queue_work(&source_targets, source, delta, rows, operation, few.as_ref(), |target| {
         frames::maintaining(target.tview.table_oid, source, target.self_joined)
     });
     if outermost {
@@ -149,12 +152,16 @@ fn maintain(
 /// Find and queue, per TVIEW reading `source`, the work a write to it
 /// caused (`delta` None: rebuild each).  Runs as a maintenance run, inside
 /// an SPI connection where the write's transition tables are registered;
+/// `rows`, when known, is how many rows the write changed (the larger
+/// transition table), which may decide a rebuild at once (`early_rebuild`);
 /// `earlier` says when a TVIEW's key query must also look back (`frames`);
 /// `few`, the write's rows when there are few (`transition`).
+#[allow(clippy::too_many_arguments)]
 pub(super) fn queue_work(
     source_targets: &SourceTargets,
     source: pg_sys::Oid,
     delta: Option<Delta>,
+    rows: Option<u64>,
     operation: &'static str,
     few: Option<&Transition>,
     earlier: impl Fn(&Target) -> Option<Earlier>,
@@ -170,7 +177,8 @@ pub(super) fn queue_work(
             let _settings = definition_settings::apply(&target.tview);
             let _owner = AsRole::new(target.tview.owner);
             match delta {
-                Some(delta) => apply::find_keys(target, delta, earlier, few),
+                Some(delta) => early_rebuild::rebuild_early(target, delta, rows)
+                    .or_else(|| apply::find_keys(target, delta, earlier, few)),
                 None => Some(apply::full_locked(target)),
             }
         };

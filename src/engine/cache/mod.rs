@@ -67,12 +67,20 @@ pub struct Target {
     source_sql: String,
     /// The view reads the source more than once (a self-join).
     pub self_joined: bool,
+    /// Every written row's primary key is a key the key query returns, so
+    /// a statement writing N rows touches at least N keys (`apply::rebuild_early`).
+    pub rows_are_keys: bool,
+    /// The source is a TVIEW and the view reads all its columns: each of
+    /// its UPDATEs (pg_tviews writes only rows that differ) passes the gate.
+    pub update_always_matters: bool,
     key_lock_seed: i64,
     /// The edge and reach locks, sorted by level.
     edge_locks: Vec<EdgeLock>,
     /// The distinct levels of `edge_locks`, in order.
     levels: Vec<usize>,
     key_plans: [OnceCell<KeptPlan>; 3],
+    /// The UPDATE gate on its own (`statements::gate_statement`).
+    gate_plan: OnceCell<KeptPlan>,
     /// Per level, per delta.
     edge_lock_plans: Vec<[OnceCell<KeptPlan>; 3]>,
 }
@@ -159,6 +167,19 @@ impl Target {
         self.key_lock_seed
     }
 
+    /// The UPDATE gate as a statement of one boolean column; None when the
+    /// columns the view reads are not known (every UPDATE may matter).
+    pub fn gate_plan(&self) -> Option<&KeptPlan> {
+        let read = self.read_columns.as_deref()?;
+        stats::record(Cache::Plans, self.gate_plan.get().is_some());
+        Some(self.gate_plan.get_or_init(|| {
+            KeptPlan::prepare(
+                &statements::gate_statement(statements::UpdateGate { read, primary_key: &self.source_key }),
+                &[],
+            )
+        }))
+    }
+
     /// How many levels of edge locks a write to this source takes, one
     /// statement each (see engine::locks).
     pub fn lock_levels(&self) -> usize {
@@ -216,7 +237,12 @@ pub struct Writer {
 
 impl Target {
     fn plans(&self) -> usize {
-        self.key_plans.iter().chain(self.edge_lock_plans.iter().flatten()).filter(|c| c.get().is_some()).count()
+        self.key_plans
+            .iter()
+            .chain(std::iter::once(&self.gate_plan))
+            .chain(self.edge_lock_plans.iter().flatten())
+            .filter(|c| c.get().is_some())
+            .count()
     }
 }
 
@@ -334,6 +360,8 @@ pub fn targets_for(source: pg_sys::Oid) -> Rc<SourceTargets> {
     let relation = RelationName { schema, name };
     let source_key = crate::pg::primary_key_columns(source);
     let source_sql = quote_qualified(&relation.schema, &relation.name);
+    let source_is_tview = all.iter().any(|t| t.table_oid == source);
+    let source_columns = if source_is_tview { table_columns(source) } else { Vec::new() };
     let mut targets = Vec::new();
     for tview in readers {
         check_snapshot_sees(&tview);
@@ -352,6 +380,8 @@ pub fn targets_for(source: pg_sys::Oid) -> Rc<SourceTargets> {
         let (edge_locks, read) = edge_locks(&relation, &source_locks, tview_lock);
         let levels: Vec<usize> = edge_locks.iter().map(|l| l.level).collect::<BTreeSet<_>>().into_iter().collect();
         depends.extend(read);
+        let update_always_matters = source_is_tview
+            && source_plan.columns.as_ref().is_none_or(|read| source_columns.iter().all(|c| read.contains(c)));
         targets.push(Rc::new(Target {
             tview,
             stack_depth: 0,
@@ -363,11 +393,14 @@ pub fn targets_for(source: pg_sys::Oid) -> Rc<SourceTargets> {
             source_key: source_key.clone(),
             source_sql: source_sql.clone(),
             self_joined: source_plan.occurrences > 1,
+            rows_are_keys: source_plan.row_key.is_some_and(|c| source_key == [c]),
+            update_always_matters,
             key_lock_seed: locks::key_lock_seed(tview_lock),
             edge_lock_plans: levels.iter().map(|_| Default::default()).collect(),
             edge_locks,
             levels,
             key_plans: Default::default(),
+            gate_plan: Default::default(),
         }));
     }
     set_stack_depths(&mut targets, &all);
@@ -378,7 +411,7 @@ pub fn targets_for(source: pg_sys::Oid) -> Rc<SourceTargets> {
     depends.sort_unstable_by_key(|r| r.to_u32());
     depends.dedup();
     let found = Rc::new(SourceTargets {
-        source_is_tview: all.iter().any(|t| t.table_oid == source),
+        source_is_tview,
         targets,
         depends,
     });
@@ -513,7 +546,7 @@ pub fn report() -> Vec<CacheStats> {
     let writers: Vec<Rc<Writer>> = WRITERS.with(|w| w.borrow().values().cloned().collect());
     let plan_bytes: i64 = targets
         .iter()
-        .flat_map(|t| t.key_plans.iter().chain(t.edge_lock_plans.iter().flatten()))
+        .flat_map(|t| t.key_plans.iter().chain(std::iter::once(&t.gate_plan)).chain(t.edge_lock_plans.iter().flatten()))
         .filter_map(|c| c.get())
         .chain(writers.iter().flat_map(|w| {
             [&w.merge_keys, &w.refresh_keyed, &w.refresh_all, &w.probe_keyed, &w.probe_all]
