@@ -16,9 +16,10 @@ demo:
 	bash scripts/demo.sh
 
 # the benchmark, a release build on a throw-away cluster (never fails on a
-# timing): make bench [QUICK=1] [SCALE=N]; writes bench/results/latest.md
+# timing): make bench [QUICK=1] [SCALE=N] [ONLY="S5 S6"] (ONLY: these scenario ids
+# only, see scripts/bench.sh); writes bench/results/latest.md
 bench: bootstrap
-	QUICK=$(QUICK) SCALE=$(SCALE) bash scripts/bench.sh
+	QUICK=$(QUICK) SCALE=$(SCALE) ONLY="$(ONLY)" bash scripts/bench.sh
 
 # the large-scale runs behind docs/limits.md (not part of make test; minutes):
 # make stress [SCALE=N] [REPS=N]; writes bench/results/stress.md
