@@ -310,7 +310,7 @@ pub fn refresh_all(t: &Target) -> String {
 /// beside the fresh row's columns: one no column of the table has.
 fn stored_key_name(t: &Target) -> String {
     let mut name = "pg_tviews_stored_key".to_string();
-    while t.columns.iter().any(|c| *c == name) {
+    while t.columns.contains(&name) {
         name.push('_');
     }
     name

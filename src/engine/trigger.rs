@@ -156,7 +156,6 @@ fn maintain(
 /// transition table), which may decide a rebuild at once (`early_rebuild`);
 /// `earlier` says when a TVIEW's key query must also look back (`frames`);
 /// `few`, the write's rows when there are few (`transition`).
-#[allow(clippy::too_many_arguments)]
 pub(super) fn queue_work(
     source_targets: &SourceTargets,
     source: pg_sys::Oid,
