@@ -56,6 +56,10 @@ SELECT * FROM leftovers('rnd');
 CREATE TABLE tv_cts AS SELECT id AS pk_cts, current_timestamp AS at FROM tb_a;
 \echo :LAST_ERROR_SQLSTATE
 SELECT * FROM leftovers('cts');
+-- a column name list: the columns are named in the SELECT list instead
+CREATE TABLE tv_named (pk_named, label) AS SELECT id, name FROM tb_a;
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM leftovers('named');
 -- reading a plain view
 CREATE TABLE tv_fromview AS SELECT id AS pk_fromview FROM plain_v;
 \echo :LAST_ERROR_SQLSTATE
