@@ -29,10 +29,13 @@ status=0
 rm -rf "$PROFILES" "$LOGS" "$OUT/files" "$OUT/index.html" "$OUT/summary.md" "$OUT/lcov.info"
 mkdir -p "$PROFILES/planner" "$PROFILES/extension" "$LOGS"
 
-say "building the report tool (tools/coverage)"
+say "building and testing the report tool (tools/coverage)"
 cargo build --release --locked --manifest-path tools/coverage/Cargo.toml \
     --target-dir "$REPO_ROOT/target/coverage-tool" >"$LOGS/tool-build.log" 2>&1 \
     || { tail -n 40 "$LOGS/tool-build.log"; die "the report tool did not build"; }
+cargo test --release --locked --manifest-path tools/coverage/Cargo.toml \
+    --target-dir "$REPO_ROOT/target/coverage-tool" >"$LOGS/tool-test.log" 2>&1 \
+    || { tail -n 40 "$LOGS/tool-test.log"; die "the report tool's own tests failed"; }
 
 export RUSTC_WRAPPER="$REPO_ROOT/tools/coverage/instrument-rustc.sh"
 export CARGO_TARGET_DIR="$BUILD_DIR"
